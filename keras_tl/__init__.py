@@ -1,0 +1,55 @@
+"""keras-tl: transfer learning with Keras 3, made concrete, runnable and measured.
+
+Every function returns or works on plain ``keras.Model`` objects. The modules,
+one per idea:
+
+* :mod:`keras_tl.datasets` -- Fashion-MNIST and digits offline, class splits, domain shift, adapters.
+* :mod:`keras_tl.backbones` -- the Keras Applications registry and :func:`load_backbone`.
+* :mod:`keras_tl.source_model` -- the small source CNN of the develop-model approach, pretrained and cached.
+* :mod:`keras_tl.strategies` -- feature extraction, new heads, architecture-only baselines.
+* :mod:`keras_tl.benefits` -- start, slope and asymptote of learning curves, and their plot.
+* :mod:`keras_tl.tour` -- the headline demo (``python -m keras_tl tour``).
+
+Example:
+    >>> import keras_tl
+    >>> task = keras_tl.transfer_task(n_per_class=20)
+    >>> task.target[0].shape
+    (100, 28, 28)
+"""
+
+from . import backbones, benefits, datasets, source_model, strategies
+from .backbones import BACKBONES, BackboneWeightsUnavailable, available, get_spec, load_backbone
+from .benefits import compare_curves, curve_summary, format_table, plot_learning_curves
+from .datasets import (
+    FASHION_MNIST_CLASSES,
+    SHIFT_KINDS,
+    DatasetUnavailableError,
+    GrayscaleToRGB,
+    TransferTask,
+    adapt_images,
+    digits,
+    fashion_mnist,
+    image_adapter,
+    load_dataset,
+    relabel,
+    sample_per_class,
+    select_classes,
+    shift_domain,
+    split_by_class,
+    stratified_split,
+    transfer_task,
+)
+from .source_model import build_source_cnn, majority_baseline, pretrain_source_model
+from .strategies import add_head, architecture_only, feature_extractor, set_trainable
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BACKBONES", "BackboneWeightsUnavailable", "DatasetUnavailableError", "FASHION_MNIST_CLASSES",
+    "GrayscaleToRGB", "SHIFT_KINDS", "TransferTask", "adapt_images", "add_head", "architecture_only",
+    "available", "backbones", "benefits", "build_source_cnn", "compare_curves", "curve_summary", "datasets",
+    "digits", "fashion_mnist", "feature_extractor", "format_table", "get_spec", "image_adapter",
+    "load_backbone", "load_dataset", "majority_baseline", "plot_learning_curves", "pretrain_source_model",
+    "relabel", "sample_per_class", "select_classes", "set_trainable", "shift_domain", "source_model", "split_by_class",
+    "strategies", "stratified_split", "transfer_task",
+]

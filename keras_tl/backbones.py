@@ -1,0 +1,216 @@
+"""A registry of pretrained image backbones from Keras Applications.
+
+Each entry knows what a student otherwise looks up by hand: the Keras
+constructor, its ``preprocess_input``, the default and minimum input size and
+the name of the layer whose output is used as features. :func:`load_backbone`
+returns the plain ``keras.Model`` that ``keras.applications`` builds, with
+ImageNet weights, random weights or weights from a file.
+
+Example:
+    >>> from keras_tl import backbones
+    >>> backbones.available()
+    ['EfficientNetB0', 'InceptionV3', 'MobileNetV2', 'ResNet50', 'VGG16', 'Xception']
+    >>> base = backbones.load_backbone("VGG16", weights=None, input_shape=(32, 32, 3), pooling="avg")
+    >>> base.output_shape
+    (None, 512)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import keras
+
+__all__ = [
+    "BACKBONES",
+    "BackboneSpec",
+    "BackboneWeightsUnavailable",
+    "available",
+    "get_spec",
+    "keras_weights_cache",
+    "load_backbone",
+]
+
+
+class BackboneWeightsUnavailable(FileNotFoundError):
+    """Pretrained weights could not be found in the cache nor downloaded."""
+
+
+@dataclass(frozen=True)
+class BackboneSpec:
+    """What keras_tl knows about one Keras Applications backbone.
+
+    Attributes:
+        name: registry name, the Keras class name (``"VGG16"``).
+        constructor: the ``keras.applications`` function that builds it.
+        preprocess_input: its matching ``keras.applications.<module>.preprocess_input``,
+            which expects RGB pixel values in 0..255.
+        default_size: the input side the ImageNet weights were trained at.
+        min_size: the smallest input side Keras accepts with ``include_top=False``.
+        feature_layer: the name of the last feature map layer (before pooling and the classifier).
+    """
+
+    name: str
+    constructor: Callable[..., keras.Model]
+    preprocess_input: Callable
+    default_size: int
+    min_size: int
+    feature_layer: str
+
+    @property
+    def default_input_shape(self) -> tuple[int, int, int]:
+        return (self.default_size, self.default_size, 3)
+
+    @property
+    def min_input_shape(self) -> tuple[int, int, int]:
+        return (self.min_size, self.min_size, 3)
+
+
+_apps = keras.applications
+
+BACKBONES: dict[str, BackboneSpec] = {
+    spec.name: spec
+    for spec in (
+        BackboneSpec("VGG16", _apps.VGG16, _apps.vgg16.preprocess_input, 224, 32, "block5_pool"),
+        BackboneSpec("ResNet50", _apps.ResNet50, _apps.resnet50.preprocess_input, 224, 32, "conv5_block3_out"),
+        BackboneSpec("InceptionV3", _apps.InceptionV3, _apps.inception_v3.preprocess_input, 299, 75, "mixed10"),
+        BackboneSpec("MobileNetV2", _apps.MobileNetV2, _apps.mobilenet_v2.preprocess_input, 224, 32, "out_relu"),
+        BackboneSpec(
+            "EfficientNetB0", _apps.EfficientNetB0, _apps.efficientnet.preprocess_input, 224, 32, "top_activation"
+        ),
+        BackboneSpec("Xception", _apps.Xception, _apps.xception.preprocess_input, 299, 71, "block14_sepconv2_act"),
+    )
+}
+
+
+def available() -> list[str]:
+    """The names :func:`load_backbone` accepts, sorted.
+
+    Example:
+        >>> "ResNet50" in available()
+        True
+    """
+    return sorted(BACKBONES)
+
+
+def get_spec(name: str) -> BackboneSpec:
+    """The :class:`BackboneSpec` of a registered backbone (case-insensitive name).
+
+    Example:
+        >>> get_spec("inceptionv3").min_size
+        75
+    """
+    for key, spec in BACKBONES.items():
+        if key.lower() == str(name).lower():
+            return spec
+    raise ValueError(f"Unknown backbone {name!r}; allowed: {available()}.")
+
+
+def keras_weights_cache() -> Path:
+    """The folder where Keras keeps downloaded application weights (``$KERAS_HOME/models``).
+
+    Example:
+        >>> keras_weights_cache().name
+        'models'
+    """
+    home = os.environ.get("KERAS_HOME", os.path.join(os.path.expanduser("~"), ".keras"))
+    return Path(home) / "models"
+
+
+def _check_input_shape(spec: BackboneSpec, input_shape) -> tuple[int, int, int]:
+    if input_shape is None:
+        return spec.default_input_shape
+    shape = tuple(input_shape)
+    if len(shape) != 3 or any(not isinstance(d, int) or d < 1 for d in shape):
+        raise ValueError(f"input_shape={input_shape!r} is not allowed: give (height, width, 3) with positive ints.")
+    if shape[2] != 3:
+        raise ValueError(
+            f"input_shape={shape} has {shape[2]} channel(s); {spec.name} needs 3 (RGB). "
+            "For grayscale images put keras_tl.image_adapter(size) in front of the backbone."
+        )
+    if min(shape[:2]) < spec.min_size:
+        raise ValueError(
+            f"input_shape={shape} is below the minimum {spec.min_input_shape} of {spec.name}. "
+            f"Resize first, e.g. keras_tl.image_adapter({spec.min_size}) in front of the backbone, "
+            f"or load with input_shape={spec.min_input_shape}."
+        )
+    return shape
+
+
+def load_backbone(
+    name: str,
+    weights: str | os.PathLike | None = "imagenet",
+    input_shape: tuple[int, int, int] | None = None,
+    pooling: str | None = None,
+    trainable: bool = True,
+) -> keras.Model:
+    """Build a Keras Applications backbone without its classifier.
+
+    Args:
+        name: a name from :func:`available` (case-insensitive).
+        weights: ``"imagenet"`` (downloaded once by Keras into
+            :func:`keras_weights_cache`), ``None`` (random weights: the
+            "architecture only" baseline), or the path of a weights file saved
+            with ``model.save_weights`` from the same architecture and shape.
+        input_shape: ``(height, width, 3)``; defaults to the size the ImageNet
+            weights were trained at. Smaller than the backbone's minimum gives
+            a ``ValueError`` that says how to resize.
+        pooling: ``None`` (feature maps), ``"avg"`` or ``"max"`` (a vector).
+        trainable: set ``model.trainable`` (``False`` freezes the whole base).
+
+    Returns:
+        The ``keras.Model`` from ``keras.applications`` (``include_top=False``).
+
+    Example:
+        >>> base = load_backbone("MobileNetV2", weights=None, input_shape=(32, 32, 3), pooling="avg")
+        >>> base.output_shape
+        (None, 1280)
+    """
+    spec = get_spec(name)
+    shape = _check_input_shape(spec, input_shape)
+    if pooling not in (None, "avg", "max"):
+        raise ValueError(f"pooling={pooling!r} is not allowed: give None, 'avg' or 'max'.")
+    weight_file = None
+    if weights is not None and weights != "imagenet":
+        weight_file = Path(weights)
+        if not weight_file.is_file():
+            raise FileNotFoundError(
+                f"weights={str(weights)!r} is neither 'imagenet', None, nor an existing file."
+            )
+    kwargs = dict(include_top=False, input_shape=shape, pooling=pooling)
+    if weight_file is None:
+        try:
+            model = spec.constructor(weights=weights, **kwargs)
+        except Exception as exc:
+            if weights == "imagenet" and "URL fetch failure" in str(exc):
+                raise BackboneWeightsUnavailable(_offline_help(spec, exc)) from exc
+            raise
+    else:
+        model = spec.constructor(weights=None, **kwargs)
+        try:
+            model.load_weights(str(weight_file))
+        except Exception as exc:
+            raise ValueError(
+                f"Could not load weights from {weight_file} into {spec.name} with input_shape={shape}, "
+                f"pooling={pooling!r}: {exc}"
+            ) from exc
+    model.trainable = trainable
+    return model
+
+
+def _offline_help(spec: BackboneSpec, exc: Exception) -> str:
+    match = re.search(r"https?://\S+?(?=:\s|$)", str(exc))
+    url = match.group(0) if match else None
+    fname = url.rsplit("/", 1)[-1] if url else "the weights file"
+    where = keras_weights_cache() / fname if url else keras_weights_cache()
+    return (
+        f"The ImageNet weights of {spec.name} are not cached and could not be downloaded "
+        f"(no network?). Keras looks for them at {where}. Fixes: run the same call once on a "
+        f"connected machine (Keras downloads {url or 'the file'} into {keras_weights_cache()}), "
+        "or copy that file there; or load weights=None (random weights) or weights='<path to a "
+        "file saved with model.save_weights>'."
+    )

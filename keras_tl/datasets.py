@@ -1,0 +1,563 @@
+"""Datasets for transfer-learning experiments, readable offline.
+
+Two real image domains ship with this package's set-up:
+
+* :func:`fashion_mnist` -- 70,000 grayscale 28x28 clothing images in 10 classes,
+  read from the Debian package ``dataset-fashion-mnist``, from the Keras cache,
+  or downloaded by Keras on a connected machine.
+* :func:`digits` -- scikit-learn's bundled handwritten digits (8x8, optionally
+  resized to 28x28): a real second domain.
+
+Around them sit the helpers every experiment needs: pick classes and re-index
+their labels (:func:`select_classes`, :func:`split_by_class`), draw ``n``
+labelled examples per class (:func:`sample_per_class`), a stratified
+validation split (:func:`stratified_split`), the canonical source/target task
+(:func:`transfer_task`), a domain-shift generator with one documented knob
+(:func:`shift_domain`) and adapters that turn grayscale images into what an
+ImageNet backbone expects (:func:`image_adapter`, :func:`adapt_images`).
+
+Images are returned the way ``keras.datasets`` returns them: ``uint8`` arrays
+of shape ``(n, 28, 28)`` with integer labels.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import keras
+import numpy as np
+
+__all__ = [
+    "FASHION_MNIST_CLASSES",
+    "FASHION_MNIST_DIRS",
+    "SHIFT_KINDS",
+    "DatasetUnavailableError",
+    "GrayscaleToRGB",
+    "TransferTask",
+    "adapt_images",
+    "digits",
+    "fashion_mnist",
+    "image_adapter",
+    "load_dataset",
+    "relabel",
+    "sample_per_class",
+    "select_classes",
+    "shift_domain",
+    "split_by_class",
+    "stratified_split",
+    "transfer_task",
+]
+
+FASHION_MNIST_CLASSES = (
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+)
+
+#: Where :func:`fashion_mnist` looks for the IDX files, in order.
+FASHION_MNIST_DIRS = (
+    Path("/usr/share/datasets/fashion-mnist"),
+    Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets" / "fashion-mnist",
+)
+
+_FASHION_FILES = {
+    "x_train": "train-images-idx3-ubyte",
+    "y_train": "train-labels-idx1-ubyte",
+    "x_test": "t10k-images-idx3-ubyte",
+    "y_test": "t10k-labels-idx1-ubyte",
+}
+
+Arrays = tuple[np.ndarray, np.ndarray]
+
+
+class DatasetUnavailableError(FileNotFoundError):
+    """A dataset's files are missing and could not be downloaded."""
+
+
+# --------------------------------------------------------------------------- #
+# Loading
+# --------------------------------------------------------------------------- #
+def _read_idx(path: Path) -> np.ndarray:
+    """Read one IDX file (gzipped or not) into a numpy array."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as f:
+        data = f.read()
+    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
+        raise ValueError(f"{path} is not an unsigned-byte IDX file (bad magic number).")
+    ndim = data[3]
+    shape = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    offset = 4 + 4 * ndim
+    expected = int(np.prod(shape))
+    if len(data) - offset != expected:
+        raise ValueError(
+            f"{path} is truncated or corrupt: header says {shape} ({expected} bytes), "
+            f"found {len(data) - offset} bytes."
+        )
+    return np.frombuffer(data, dtype=np.uint8, offset=offset).reshape(shape)
+
+
+def _find_idx(directory: Path, stem: str) -> Path | None:
+    for name in (stem + ".gz", stem):
+        if (directory / name).is_file():
+            return directory / name
+    return None
+
+
+def fashion_mnist(data_dir: str | os.PathLike | None = None, download: bool = True) -> tuple[Arrays, Arrays]:
+    """Load Fashion-MNIST as ``(x_train, y_train), (x_test, y_test)``.
+
+    The IDX files are looked for in ``data_dir`` if given, else in
+    ``/usr/share/datasets/fashion-mnist`` (Debian package
+    ``dataset-fashion-mnist``), else in the Keras cache
+    ``~/.keras/datasets/fashion-mnist``. If none has them and ``download`` is
+    true, ``keras.datasets.fashion_mnist.load_data()`` is called, which needs
+    a network connection. Images are ``uint8`` of shape ``(n, 28, 28)``;
+    labels are ``uint8`` in ``0..9`` (see :data:`FASHION_MNIST_CLASSES`).
+
+    Example:
+        >>> (x_train, y_train), (x_test, y_test) = fashion_mnist()
+        >>> x_train.shape, x_test.shape
+        ((60000, 28, 28), (10000, 28, 28))
+    """
+    dirs = [Path(data_dir)] if data_dir is not None else list(FASHION_MNIST_DIRS)
+    for directory in dirs:
+        paths = {k: _find_idx(directory, stem) for k, stem in _FASHION_FILES.items()}
+        if all(paths.values()):
+            arrays = {k: _read_idx(p) for k, p in paths.items()}
+            return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
+    searched = ", ".join(str(d) for d in dirs)
+    if download and data_dir is None:
+        try:
+            (x_train, y_train), (x_test, y_test) = keras.datasets.fashion_mnist.load_data()
+        except Exception as exc:  # offline: Keras raises a URL fetch error
+            raise DatasetUnavailableError(_fashion_help(searched, exc)) from exc
+        return (x_train, y_train), (x_test, y_test)
+    raise DatasetUnavailableError(_fashion_help(searched, None))
+
+
+def _fashion_help(searched: str, exc: Exception | None) -> str:
+    why = f" Keras could not download it ({type(exc).__name__}: {exc})." if exc else ""
+    return (
+        f"Fashion-MNIST not found (looked in: {searched}).{why} Two fixes: "
+        "(1) on Debian/Ubuntu install the package: `sudo apt-get install dataset-fashion-mnist` "
+        "(or run `make setup`); "
+        "(2) on a connected machine run `keras.datasets.fashion_mnist.load_data()` once, "
+        "or copy the four IDX files (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
+        "t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz) into ~/.keras/datasets/fashion-mnist."
+    )
+
+
+def digits(size: int | None = 28, test_size: float = 0.25, seed: int = 0) -> tuple[Arrays, Arrays]:
+    """Load scikit-learn's handwritten digits as ``(x_train, y_train), (x_test, y_test)``.
+
+    The 1,797 8x8 images (pixel values 0..16) are scaled to ``uint8`` 0..255
+    and, when ``size`` is given, resized to ``size x size`` with bilinear
+    interpolation so they can stand in for a second 28x28 domain beside
+    Fashion-MNIST. The split is stratified and fixed by ``seed``.
+
+    Example:
+        >>> (x_train, y_train), (x_test, y_test) = digits()
+        >>> x_train.shape[1:], x_train.dtype
+        ((28, 28), dtype('uint8'))
+    """
+    from scipy import ndimage
+    from sklearn.datasets import load_digits
+
+    if size is not None and (not isinstance(size, (int, np.integer)) or size < 8):
+        raise ValueError(f"size={size!r} is not allowed: use None (keep 8x8) or an integer >= 8.")
+    bunch = load_digits()
+    images = bunch.images.astype(np.float32) * (255.0 / 16.0)
+    if size is not None and size != 8:
+        images = ndimage.zoom(images, (1, size / 8, size / 8), order=1)
+    x = np.clip(np.rint(images), 0, 255).astype(np.uint8)
+    y = bunch.target.astype(np.uint8)
+    (x_train, y_train), (x_test, y_test) = stratified_split(x, y, val_fraction=test_size, seed=seed)
+    return (x_train, y_train), (x_test, y_test)
+
+
+_LOADERS = {"fashion_mnist": fashion_mnist, "digits": digits}
+
+
+def load_dataset(name: str, **kwargs) -> tuple[Arrays, Arrays]:
+    """Load a built-in dataset by name (``"fashion_mnist"`` or ``"digits"``).
+
+    Example:
+        >>> (x, y), _ = load_dataset("digits")
+        >>> int(y.max())
+        9
+    """
+    if name not in _LOADERS:
+        raise ValueError(f"Unknown dataset {name!r}; allowed: {sorted(_LOADERS)}.")
+    return _LOADERS[name](**kwargs)
+
+
+# --------------------------------------------------------------------------- #
+# Splitting helpers
+# --------------------------------------------------------------------------- #
+def _check_xy(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x, y = np.asarray(x), np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"y must be a 1-D array of integer labels, got shape {y.shape}.")
+    if len(x) != len(y):
+        raise ValueError(f"x and y have different lengths: {len(x)} images and {len(y)} labels.")
+    return x, y
+
+
+def _as_class_list(classes: Iterable[int], what: str = "classes") -> list[int]:
+    out = [int(c) for c in classes]
+    if not out:
+        raise ValueError(f"{what} is empty; give at least one class label.")
+    if len(set(out)) != len(out):
+        raise ValueError(f"{what}={out} repeats a class; each class may appear once.")
+    return out
+
+
+def relabel(y: np.ndarray, classes: Sequence[int] | None = None) -> np.ndarray:
+    """Re-index labels to ``0..len(classes)-1`` in the order of ``classes``.
+
+    With ``classes=None`` the sorted unique labels of ``y`` are used.
+
+    Example:
+        >>> relabel(np.array([5, 7, 5, 9]))
+        array([0, 1, 0, 2])
+    """
+    y = np.asarray(y)
+    classes = sorted(np.unique(y).tolist()) if classes is None else _as_class_list(classes)
+    lookup = {c: i for i, c in enumerate(classes)}
+    missing = sorted(set(np.unique(y).tolist()) - set(lookup))
+    if missing:
+        raise ValueError(f"Labels {missing} are not in classes={classes}.")
+    return np.array([lookup[int(v)] for v in y], dtype=np.int64)
+
+
+def select_classes(x: np.ndarray, y: np.ndarray, classes: Iterable[int], reindex: bool = True) -> Arrays:
+    """Keep only the examples of ``classes``; labels re-indexed from 0 in that order.
+
+    Example:
+        >>> x = np.zeros((6, 2, 2)); y = np.array([0, 5, 6, 5, 1, 6])
+        >>> xs, ys = select_classes(x, y, [5, 6])
+        >>> ys.tolist()
+        [0, 1, 0, 1]
+    """
+    x, y = _check_xy(x, y)
+    classes = _as_class_list(classes)
+    present = set(np.unique(y).tolist())
+    absent = [c for c in classes if c not in present]
+    if absent:
+        raise ValueError(f"Classes {absent} have no examples; labels present: {sorted(present)}.")
+    mask = np.isin(y, classes)
+    xs, ys = x[mask], y[mask]
+    return xs, (relabel(ys, classes) if reindex else ys)
+
+
+def split_by_class(
+    x: np.ndarray,
+    y: np.ndarray,
+    source_classes: Iterable[int],
+    target_classes: Iterable[int],
+    disjoint: bool = True,
+) -> tuple[Arrays, Arrays]:
+    """Split one labelled set into a source task and a target task by class.
+
+    Each part keeps its own classes with labels re-indexed from 0. With
+    ``disjoint=True`` (the default) a class may not be in both.
+
+    Example:
+        >>> (xtr, ytr), _ = fashion_mnist()
+        >>> (xs, ys), (xt, yt) = split_by_class(xtr, ytr, range(5), range(5, 10))
+        >>> len(xs), int(yt.max())
+        (30000, 4)
+    """
+    source = _as_class_list(source_classes, "source_classes")
+    target = _as_class_list(target_classes, "target_classes")
+    overlap = sorted(set(source) & set(target))
+    if disjoint and overlap:
+        raise ValueError(
+            f"source_classes and target_classes overlap on {overlap} but disjoint=True; "
+            "give disjoint class lists or pass disjoint=False."
+        )
+    return select_classes(x, y, source), select_classes(x, y, target)
+
+
+def sample_per_class(x: np.ndarray, y: np.ndarray, n: int, seed: int = 0) -> Arrays:
+    """Draw ``n`` examples of every class present in ``y``, without replacement.
+
+    The result is shuffled; the same ``seed`` gives the same sample.
+
+    Example:
+        >>> (x, y), _ = digits()
+        >>> xs, ys = sample_per_class(x, y, n=5, seed=0)
+        >>> np.bincount(ys).tolist()
+        [5, 5, 5, 5, 5, 5, 5, 5, 5, 5]
+    """
+    x, y = _check_xy(x, y)
+    if not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n={n!r} is not allowed: give a whole number of examples per class >= 1.")
+    rng = np.random.default_rng(seed)
+    classes, counts = np.unique(y, return_counts=True)
+    if len(classes) == 0:
+        raise ValueError("y is empty: there is nothing to sample from.")
+    if n > counts.min():
+        smallest = classes[counts.argmin()]
+        raise ValueError(
+            f"n={n} examples per class requested, but class {smallest} has only {counts.min()}; "
+            f"allowed: 1..{counts.min()}."
+        )
+    idx = np.concatenate([rng.choice(np.flatnonzero(y == c), size=n, replace=False) for c in classes])
+    rng.shuffle(idx)
+    return x[idx], y[idx]
+
+
+def stratified_split(x: np.ndarray, y: np.ndarray, val_fraction: float = 0.2, seed: int = 0) -> tuple[Arrays, Arrays]:
+    """Split into ``(x_train, y_train), (x_val, y_val)`` keeping class proportions.
+
+    Example:
+        >>> (x, y), _ = digits()
+        >>> (xa, ya), (xb, yb) = stratified_split(x, y, val_fraction=0.2)
+        >>> round(len(xb) / len(x), 1)
+        0.2
+    """
+    from sklearn.model_selection import train_test_split
+
+    x, y = _check_xy(x, y)
+    if not 0.0 < float(val_fraction) < 1.0:
+        raise ValueError(f"val_fraction={val_fraction!r} is not allowed: give a fraction strictly between 0 and 1.")
+    x_a, x_b, y_a, y_b = train_test_split(x, y, test_size=val_fraction, random_state=seed, stratify=y)
+    return (x_a, y_a), (x_b, y_b)
+
+
+@dataclass
+class TransferTask:
+    """A source task and a small target task, ready for ``model.fit``.
+
+    ``source`` and ``source_test`` hold the source classes; ``target`` holds
+    ``n_per_class`` labelled examples of each target class and ``target_val``
+    the validation images of the target classes. Labels in each part are
+    re-indexed from 0.
+    """
+
+    source: Arrays
+    source_test: Arrays
+    target: Arrays
+    target_val: Arrays
+    source_classes: tuple[int, ...]
+    target_classes: tuple[int, ...]
+
+    @property
+    def n_source_classes(self) -> int:
+        return len(self.source_classes)
+
+    @property
+    def n_target_classes(self) -> int:
+        return len(self.target_classes)
+
+    def __repr__(self) -> str:
+        return (
+            f"TransferTask(source classes {list(self.source_classes)}: {len(self.source[1])} train / "
+            f"{len(self.source_test[1])} test; target classes {list(self.target_classes)}: "
+            f"{len(self.target[1])} train / {len(self.target_val[1])} val)"
+        )
+
+
+def transfer_task(
+    source_classes: Iterable[int] = range(5),
+    target_classes: Iterable[int] = range(5, 10),
+    n_per_class: int = 20,
+    n_val: int | None = None,
+    seed: int = 0,
+    dataset: str = "fashion_mnist",
+) -> TransferTask:
+    """The canonical transfer split: source classes with all their data, target with few labels.
+
+    Defaults give Fashion-MNIST classes 0-4 as the source task (30,000
+    training images) and classes 5-9 as the target with 20 labelled images
+    per class, validated on the 5,000 test images of the target classes
+    (``n_val`` keeps a stratified subset of them, for quick runs).
+
+    Example:
+        >>> task = transfer_task(n_per_class=20)
+        >>> task.target[0].shape, task.n_target_classes
+        ((100, 28, 28), 5)
+    """
+    (x_train, y_train), (x_test, y_test) = load_dataset(dataset)
+    source, target_pool = split_by_class(x_train, y_train, source_classes, target_classes)
+    source_test, target_val = split_by_class(x_test, y_test, source_classes, target_classes)
+    target = sample_per_class(*target_pool, n=n_per_class, seed=seed)
+    if n_val is not None:
+        if not isinstance(n_val, (int, np.integer)) or not 0 < n_val <= len(target_val[1]):
+            raise ValueError(f"n_val={n_val!r} is not allowed: give 1..{len(target_val[1])} or None for all.")
+        if n_val < len(target_val[1]):
+            _, target_val = stratified_split(*target_val, val_fraction=n_val / len(target_val[1]), seed=seed)
+    return TransferTask(
+        source=source, source_test=source_test, target=target, target_val=target_val,
+        source_classes=tuple(int(c) for c in source_classes),
+        target_classes=tuple(int(c) for c in target_classes),
+    )
+
+
+# --------------------------------------------------------------------------- #
+# Domain shift
+# --------------------------------------------------------------------------- #
+#: The kinds of shift :func:`shift_domain` knows, with what ``amount`` (0..1) means.
+SHIFT_KINDS = {
+    "rotate": "rotate every image by amount * 180 degrees (0: none, 1: upside down)",
+    "invert": "blend towards the negative image: (1 - amount) * x + amount * (255 - x)",
+    "noise": "add Gaussian noise with standard deviation amount * 255, then clip",
+    "contrast": "shrink contrast towards mid-grey: 128 + (1 - amount) * (x - 128)",
+    "mix": "overlay images of another dataset: (1 - amount) * x + amount * other",
+}
+
+
+def shift_domain(
+    x: np.ndarray,
+    kind: str,
+    amount: float,
+    seed: int = 0,
+    other: np.ndarray | None = None,
+) -> np.ndarray:
+    """Make a target domain at a controlled distance from ``x``.
+
+    ``amount`` in ``[0, 1]`` is the knob: 0 returns the images unchanged and
+    larger values move them further from the source domain. ``kind`` is one
+    of :data:`SHIFT_KINDS`; ``"mix"`` needs ``other``, images of another
+    dataset (same height and width) overlaid at random. Labels are not
+    touched: use the shifted images with the original labels.
+
+    Example:
+        >>> (x, y), _ = digits()
+        >>> far = shift_domain(x, "invert", 1.0)
+        >>> int(far[0].max()) == 255 - int(x[0].min())
+        True
+    """
+    x = np.asarray(x)
+    if kind not in SHIFT_KINDS:
+        raise ValueError(f"Unknown shift kind {kind!r}; allowed: {sorted(SHIFT_KINDS)}.")
+    if not isinstance(amount, (int, float, np.floating, np.integer)) or not 0.0 <= float(amount) <= 1.0:
+        raise ValueError(f"amount={amount!r} is not allowed: give a number in [0, 1].")
+    if x.ndim not in (3, 4) or len(x) == 0:
+        raise ValueError(f"x must be a non-empty batch of images (n, h, w) or (n, h, w, c), got shape {x.shape}.")
+    amount = float(amount)
+    xf = x.astype(np.float32)
+    rng = np.random.default_rng(seed)
+    if kind == "rotate":
+        from scipy import ndimage
+
+        out = ndimage.rotate(xf, angle=amount * 180.0, axes=(2, 1), reshape=False, order=1, mode="constant")
+    elif kind == "invert":
+        out = (1.0 - amount) * xf + amount * (255.0 - xf)
+    elif kind == "noise":
+        out = xf + rng.normal(0.0, amount * 255.0, size=xf.shape)
+    elif kind == "contrast":
+        out = 128.0 + (1.0 - amount) * (xf - 128.0)
+    else:  # mix
+        if other is None:
+            raise ValueError("kind='mix' needs `other`: images of another dataset to overlay.")
+        other = np.asarray(other)
+        if other.shape[1:] != x.shape[1:] or len(other) == 0:
+            raise ValueError(
+                f"`other` must be a non-empty batch with the same image shape {x.shape[1:]}, got {other.shape}."
+            )
+        picks = other[rng.integers(0, len(other), size=len(x))].astype(np.float32)
+        out = (1.0 - amount) * xf + amount * picks
+    out = np.clip(np.rint(out), 0, 255)
+    return out.astype(x.dtype) if x.dtype == np.uint8 else out.astype(np.float32)
+
+
+# --------------------------------------------------------------------------- #
+# Adapters for ImageNet backbones
+# --------------------------------------------------------------------------- #
+@keras.saving.register_keras_serializable(package="keras_tl")
+class GrayscaleToRGB(keras.layers.Layer):
+    """Repeat a single grayscale channel three times (adds the channel axis if missing).
+
+    Example:
+        >>> tuple(GrayscaleToRGB()(np.zeros((2, 28, 28), "float32")).shape)
+        (2, 28, 28, 3)
+    """
+
+    def call(self, inputs):
+        x = keras.ops.cast(inputs, self.compute_dtype)
+        if len(x.shape) == 3:
+            x = keras.ops.expand_dims(x, -1)
+        if x.shape[-1] == 3:
+            return x
+        return keras.ops.repeat(x, 3, axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        shape = tuple(input_shape)
+        if len(shape) == 3:
+            shape = shape + (1,)
+        return shape[:-1] + (3,)
+
+
+def image_adapter(size: int | tuple[int, int], channels: int = 3, name: str = "image_adapter") -> keras.Sequential:
+    """A Keras block that turns ``(n, h, w)`` or ``(n, h, w, 1)`` images into ``(n, size, size, channels)``.
+
+    It casts to float, repeats the grayscale channel (``channels=3``) and
+    resizes bilinearly. Pixel values stay in 0..255: put the backbone's
+    ``preprocess_input`` after it. Use it as the first layers of a model, or
+    on arrays directly.
+
+    Example:
+        >>> adapter = image_adapter(32)
+        >>> tuple(adapter(np.zeros((4, 28, 28), "uint8")).shape)
+        (4, 32, 32, 3)
+    """
+    h, w = (size, size) if isinstance(size, (int, np.integer)) else tuple(size)
+    if min(h, w) < 1:
+        raise ValueError(f"size={size!r} is not allowed: give a positive int or (height, width).")
+    if channels not in (1, 3):
+        raise ValueError(f"channels={channels!r} is not allowed: give 1 or 3.")
+    layers = [GrayscaleToRGB()] if channels == 3 else []
+    layers.append(keras.layers.Resizing(int(h), int(w), interpolation="bilinear"))
+    return keras.Sequential(layers, name=name)
+
+
+def adapt_images(
+    x: np.ndarray,
+    y: np.ndarray | None = None,
+    size: int | tuple[int, int] = 32,
+    batch_size: int = 128,
+    preprocess=None,
+    shuffle: bool = False,
+    seed: int = 0,
+):
+    """A streaming ``tf.data`` pipeline that adapts grayscale images for a backbone.
+
+    Images are converted batch by batch (grayscale to RGB, resized, then
+    ``preprocess`` if given, e.g. a backbone's ``preprocess_input``), so the
+    full-size copies never sit in memory together. Yields ``x`` or
+    ``(x, y)`` batches, prefetched.
+
+    Example:
+        >>> (x, y), _ = digits()
+        >>> ds = adapt_images(x, y, size=32, batch_size=64)
+        >>> xb, yb = next(iter(ds))
+        >>> tuple(xb.shape)
+        (64, 32, 32, 3)
+    """
+    import tensorflow as tf
+
+    h, w = (size, size) if isinstance(size, (int, np.integer)) else tuple(size)
+    x = np.asarray(x)
+    if y is not None:
+        x, y = _check_xy(x, y)
+
+    def convert(images):
+        images = tf.cast(images, tf.float32)
+        if images.shape.rank == 3:
+            images = images[..., None]
+        if images.shape[-1] == 1:
+            images = tf.repeat(images, 3, axis=-1)
+        images = tf.image.resize(images, (h, w))
+        return preprocess(images) if preprocess is not None else images
+
+    ds = tf.data.Dataset.from_tensor_slices(x if y is None else (x, y))
+    if shuffle:
+        ds = ds.shuffle(len(x), seed=seed)
+    ds = ds.batch(batch_size)
+    ds = ds.map(convert if y is None else (lambda a, b: (convert(a), b)), num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.prefetch(tf.data.AUTOTUNE)
