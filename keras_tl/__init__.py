@@ -6,7 +6,9 @@ one per idea:
 * :mod:`keras_tl.datasets` -- Fashion-MNIST and digits offline, class splits, domain shift, adapters.
 * :mod:`keras_tl.backbones` -- the Keras Applications registry and :func:`load_backbone`.
 * :mod:`keras_tl.source_model` -- the small source CNN of the develop-model approach, pretrained and cached.
-* :mod:`keras_tl.strategies` -- feature extraction, new heads, architecture-only baselines.
+* :mod:`keras_tl.strategies` -- feature extraction (also on cached features and into logistic
+  regression), fine-tuning, ``freeze``/``unfreeze``/``freeze_to``, new heads, architecture-only baselines.
+* :mod:`keras_tl.approaches` -- the develop-model and pretrained-model approaches, step by step.
 * :mod:`keras_tl.benefits` -- start, slope and asymptote of learning curves, and their plot.
 * :mod:`keras_tl.tour` -- the headline demo (``python -m keras_tl tour``).
 
@@ -17,8 +19,9 @@ Example:
     (100, 28, 28)
 """
 
-from . import backbones, benefits, datasets, source_model, strategies
-from .backbones import BACKBONES, BackboneWeightsUnavailable, available, get_spec, load_backbone
+from . import approaches, backbones, benefits, datasets, source_model, strategies
+from .approaches import SourceReport, develop_source_model, reuse, select_pretrained_model, select_source_task, tune
+from .backbones import BACKBONES, BackboneWeightsUnavailable, Preprocess, available, get_spec, load_backbone
 from .benefits import compare_curves, curve_summary, format_table, plot_learning_curves
 from .datasets import (
     FASHION_MNIST_CLASSES,
@@ -40,7 +43,21 @@ from .datasets import (
     transfer_task,
 )
 from .source_model import build_source_cnn, majority_baseline, pretrain_source_model
-from .strategies import add_head, architecture_only, feature_extractor, set_trainable
+from .strategies import (
+    add_head,
+    architecture_only,
+    extract_features,
+    feature_extractor,
+    fine_tune,
+    fit_logistic_regression,
+    freeze,
+    freeze_to,
+    replace_head,
+    set_trainable,
+    train_head_on_features,
+    trainable_summary,
+    unfreeze,
+)
 
 __version__ = "0.1.0"
 
@@ -52,4 +69,8 @@ __all__ = [
     "load_backbone", "load_dataset", "majority_baseline", "plot_learning_curves", "pretrain_source_model",
     "relabel", "sample_per_class", "select_classes", "set_trainable", "shift_domain", "source_model", "split_by_class",
     "strategies", "stratified_split", "transfer_task",
+    "extract_features", "fine_tune", "fit_logistic_regression", "freeze", "freeze_to", "replace_head",
+    "train_head_on_features", "trainable_summary", "unfreeze",
+    "approaches", "Preprocess", "SourceReport", "develop_source_model", "reuse", "select_pretrained_model",
+    "select_source_task", "tune",
 ]

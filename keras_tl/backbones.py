@@ -29,6 +29,7 @@ __all__ = [
     "BACKBONES",
     "BackboneSpec",
     "BackboneWeightsUnavailable",
+    "Preprocess",
     "available",
     "get_spec",
     "keras_weights_cache",
@@ -200,6 +201,33 @@ def load_backbone(
             ) from exc
     model.trainable = trainable
     return model
+
+
+@keras.saving.register_keras_serializable(package="keras_tl")
+class Preprocess(keras.layers.Layer):
+    """A backbone's ``preprocess_input`` as a Keras layer, so a model can take raw 0..255 pixels.
+
+    Saved by name (no Python code in the file), so models load with ``safe_mode=True``.
+
+    Example:
+        >>> import numpy as np
+        >>> out = Preprocess("MobileNetV2")(np.full((1, 32, 32, 3), 255.0, "float32"))
+        >>> float(np.max(out))
+        1.0
+    """
+
+    def __init__(self, backbone: str, **kwargs):
+        super().__init__(**kwargs)
+        self.backbone = get_spec(backbone).name
+
+    def call(self, inputs):
+        return get_spec(self.backbone).preprocess_input(keras.ops.cast(inputs, self.compute_dtype))
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "backbone": self.backbone}
 
 
 def _offline_help(spec: BackboneSpec, exc: Exception) -> str:
