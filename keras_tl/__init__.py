@@ -10,6 +10,10 @@ one per idea:
   regression), fine-tuning, ``freeze``/``unfreeze``/``freeze_to``, new heads, architecture-only baselines.
 * :mod:`keras_tl.approaches` -- the develop-model and pretrained-model approaches, step by step.
 * :mod:`keras_tl.benefits` -- start, slope and asymptote of learning curves, and their plot.
+* :mod:`keras_tl.similarity` -- dataset similarity (Jensen-Shannon, MMD, CORAL distance) and
+  transferability (LogME, LEEP), measured on backbone features.
+* :mod:`keras_tl.advisor` -- the four scenarios as a recommendation with its reason, and the sweep
+  that checks the advice against experiments.
 * :mod:`keras_tl.tour` -- the headline demo (``python -m keras_tl tour``).
 
 Example:
@@ -19,7 +23,8 @@ Example:
     (100, 28, 28)
 """
 
-from . import approaches, backbones, benefits, datasets, source_model, strategies
+from . import advisor, approaches, backbones, benefits, datasets, similarity, source_model, strategies
+from .advisor import Recommendation, SweepResult, advise, builtin_targets, sweep, train_strategy
 from .approaches import SourceReport, develop_source_model, reuse, select_pretrained_model, select_source_task, tune
 from .backbones import BACKBONES, BackboneWeightsUnavailable, Preprocess, available, get_spec, load_backbone
 from .benefits import compare_curves, curve_summary, format_table, plot_learning_curves
@@ -42,6 +47,8 @@ from .datasets import (
     stratified_split,
     transfer_task,
 )
+from .similarity import SimilarityReport, coral_distance, jensen_shannon, leep, logme, mmd
+from .similarity import similarity as measure_similarity
 from .source_model import build_source_cnn, majority_baseline, pretrain_source_model
 from .strategies import (
     add_head,
@@ -73,4 +80,6 @@ __all__ = [
     "train_head_on_features", "trainable_summary", "unfreeze",
     "approaches", "Preprocess", "SourceReport", "develop_source_model", "reuse", "select_pretrained_model",
     "select_source_task", "tune",
+    "advisor", "Recommendation", "SweepResult", "advise", "builtin_targets", "sweep", "train_strategy",
+    "similarity", "SimilarityReport", "coral_distance", "jensen_shannon", "leep", "logme", "measure_similarity", "mmd",
 ]

@@ -1,4 +1,11 @@
-"""Command line: ``python -m keras_tl tour``."""
+"""Command line: ``python -m keras_tl tour`` and ``python -m keras_tl advise``.
+
+Example:
+    >>> main(["advise", "--samples", "500", "--similarity", "low"])  # doctest: +ELLIPSIS
+    Scenario 3 (large target data, low similarity): scratch
+    ...
+    0
+"""
 
 from __future__ import annotations
 
@@ -15,7 +22,30 @@ def main(argv: list[str] | None = None) -> int:
     tour.add_argument("--n-per-class", type=int, default=20, help="labelled target images per class (default 20)")
     tour.add_argument("--seed", type=int, default=0)
     tour.add_argument("--out", default="keras_tl_output", help="folder for tour.png (default ./keras_tl_output)")
+    adv = sub.add_parser(
+        "advise",
+        help="recommend a transfer strategy from target size and similarity",
+        description="Give --similarity (high, low or a score in [0, 1]), or leave it out to measure it "
+                    "on the built-in source model's features between --source and --target.",
+    )
+    adv.add_argument("--samples", type=float, required=True, help="labelled target examples per class")
+    adv.add_argument("--similarity", default=None, help="high, low or a score in [0, 1]; omit to measure")
+    adv.add_argument("--classes", type=int, default=None, help="number of target classes")
+    adv.add_argument("--backbone", default=None, help="registry name for what to freeze, e.g. VGG16 (default: the "
+                     "source CNN when measuring)")
+    adv.add_argument("--source", default="fashion_mnist:0-4", help="built-in source: fashion_mnist:CLASSES")
+    adv.add_argument("--target", default="fashion_mnist:5-9", help="built-in target: fashion_mnist:CLASSES or digits")
+    adv.add_argument("--shift", default=None, help="shift the target domain, KIND:AMOUNT, e.g. invert:1.0")
+    adv.add_argument("--policy", default="course", help="course (default) or cs231n: see keras_tl.advisor.POLICIES")
+    adv.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
+
+    if args.command == "advise":
+        try:
+            return _advise(args)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
 
     if args.command == "tour":
         from .tour import run_tour
@@ -32,6 +62,80 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nTransfer starts {t['start'] - s['start']:+.3f} and ends {t['final'] - s['final']:+.3f} "
               "against scratch.")
         print(f"Plot written to {result.plot_path.resolve()}")
+    return 0
+
+
+def _parse_classes(spec: str, what: str) -> tuple[str, list[int] | None]:
+    name, _, classes = spec.partition(":")
+    if name not in ("fashion_mnist", "digits"):
+        raise ValueError(f"--{what} {spec!r}: unknown dataset {name!r}; allowed: fashion_mnist[:CLASSES], digits[:CLASSES].")
+    if not classes:
+        return name, None
+    try:
+        if "-" in classes:
+            lo, hi = (int(v) for v in classes.split("-"))
+            return name, list(range(lo, hi + 1))
+        return name, [int(v) for v in classes.split(",")]
+    except ValueError:
+        raise ValueError(f"--{what} {spec!r}: classes must look like 0-4 or 0,2,4.") from None
+
+
+def _advise(args) -> int:
+    from . import advisor
+
+    similarity = args.similarity
+    if similarity is not None:
+        try:
+            similarity = float(similarity)
+        except ValueError:
+            pass
+        rec = advisor.advise(
+            args.samples, similarity, n_classes=args.classes, backbone=args.backbone, policy=args.policy
+        )
+        print(rec)
+        return 0
+
+    import numpy as np
+
+    from .datasets import load_dataset, select_classes, shift_domain
+    from .source_model import FEATURE_LAYER, pretrain_source_model
+    from .strategies import feature_extractor
+
+    source_name, source_classes = _parse_classes(args.source, "source")
+    if source_name != "fashion_mnist":
+        raise ValueError(f"--source {args.source!r}: the built-in source model is trained on fashion_mnist classes.")
+    source_classes = source_classes or list(range(5))
+    target_name, target_classes = _parse_classes(args.target, "target")
+    shift = None
+    if args.shift:
+        kind, _, amount = args.shift.partition(":")
+        try:
+            shift = (kind, float(amount or 1.0))
+        except ValueError:
+            raise ValueError(f"--shift {args.shift!r}: give KIND:AMOUNT, e.g. invert:1.0.") from None
+
+    from .datasets import transfer_task
+
+    others = [c for c in range(10) if c not in source_classes]
+    task = transfer_task(source_classes=source_classes, target_classes=others, n_per_class=1, seed=args.seed)
+    print(f"Source: fashion_mnist classes {source_classes}; the source CNN (cached after its first training).")
+    base = feature_extractor(pretrain_source_model(task, seed=args.seed, verbose=0), FEATURE_LAYER)
+    (x, y), _ = load_dataset(target_name)
+    if target_classes is not None:
+        x, y = select_classes(x, y, target_classes)
+    elif target_name == "fashion_mnist":
+        x, y = select_classes(x, y, others)
+    if shift is not None:
+        x = shift_domain(x, shift[0], shift[1], seed=args.seed)
+    n_classes = args.classes or len(np.unique(y))
+    print(f"Target: {args.target}{' shifted ' + args.shift if shift else ''} ({n_classes} classes). Measuring ...")
+    rec = advisor.advise(
+        args.samples, None, n_classes=n_classes, backbone=base, source=task.source[0], target=x,
+        target_labels=y, policy=args.policy, seed=args.seed,
+    )
+    print(rec.report)
+    print()
+    print(rec)
     return 0
 
 

@@ -422,6 +422,7 @@ def train_head_on_features(
     dropout: float = 0.0,
     seed: int = 0,
     verbose: int | str = "auto",
+    callbacks: list | None = None,
 ) -> tuple[keras.Model, keras.callbacks.History]:
     """Feature extraction, fast: run the frozen base once, then train only the head on the cached features.
 
@@ -433,7 +434,8 @@ def train_head_on_features(
     Valid only when the base is frozen and inputs are not augmented: then the
     base gives the same features every epoch, and this equals training
     ``add_head(base)`` on the images, minus the repeated forward passes.
-    A base with trainable weights raises ``ValueError``.
+    A base with trainable weights raises ``ValueError``. ``callbacks`` go to
+    the head's ``fit`` (e.g. ``keras.callbacks.EarlyStopping`` on ``val_accuracy``).
 
     Example:
         >>> from keras_tl.source_model import build_source_cnn
@@ -464,7 +466,9 @@ def train_head_on_features(
     val = None
     if validation_data is not None:
         val = (extract_features(base, validation_data[0]), validation_data[1])
-    history = head.fit(features, y, validation_data=val, epochs=epochs, batch_size=batch_size, verbose=verbose)
+    history = head.fit(
+        features, y, validation_data=val, epochs=epochs, batch_size=batch_size, verbose=verbose, callbacks=callbacks
+    )
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), **compile_args)
     return model, history
 

@@ -1,0 +1,625 @@
+"""The scenario advisor: which transfer strategy for *this* target, and why, checked against experiments.
+
+The course text gives four scenarios, from the size of the labelled target
+data and its similarity to the source data:
+
+====  ==============  ===========  ===========================================================
+ #     target data     similarity   the course's advice
+====  ==============  ===========  ===========================================================
+ 1     small           high         freeze the base, train a new head (feature extraction)
+ 2     small           low          freeze the first k layers, retrain the rest
+ 3     large           low          train from scratch (or fine-tune everything)
+ 4     large           high         pretrained weights as initialisation, fine-tune all
+====  ==============  ===========  ===========================================================
+
+:func:`advise` turns that table into a :class:`Recommendation` with the
+strategy, what to freeze for a given backbone, a learning rate and the reason
+in plain words. Similarity can be given as a level or *measured*
+(:func:`keras_tl.similarity`). :func:`train_strategy` is the one recipe that
+trains each candidate strategy, and :func:`sweep` runs every candidate over
+target sizes and targets of different similarity, so the advice can be checked
+against what actually wins (``notebooks/06_scenario_advisor.ipynb``,
+``benchmarks/advisor_sweep.py``, ``docs/advisor.md``).
+
+Example:
+    >>> rec = advise(n_samples=10, similarity="high", n_classes=5, backbone="VGG16")
+    >>> rec.scenario, rec.strategy, rec.freeze_to
+    (1, 'feature_extraction', 1.0)
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import keras
+import numpy as np
+
+from .similarity import SimilarityReport
+from .similarity import similarity as measure_similarity
+from . import strategies as _strategies
+from .strategies import add_head, architecture_only, feature_extractor, set_trainable, train_head_on_features
+
+__all__ = [
+    "EARLY_LAYERS",
+    "HIGH_SIMILARITY",
+    "NEGATIVE_TRANSFER_SIMILARITY",
+    "POLICIES",
+    "SCENARIOS",
+    "SMALL_PER_CLASS",
+    "STRATEGIES",
+    "BUILTIN_TARGETS",
+    "Recommendation",
+    "SweepResult",
+    "advise",
+    "builtin_targets",
+    "sweep",
+    "train_strategy",
+]
+
+#: Fewer labelled target examples *per class* than this counts as "small" (from the sweep in docs/advisor.md).
+SMALL_PER_CLASS = 100
+
+#: A similarity score (``1 - JS`` on backbone features) at or above this counts as "high" (from the sweep).
+HIGH_SIMILARITY = 0.70
+
+#: Below this similarity score the advisor warns about negative transfer.
+NEGATIVE_TRANSFER_SIMILARITY = 0.50
+
+#: How :func:`advise` decides: policy -> the strategy of each scenario. Both warn below
+#: :data:`NEGATIVE_TRANSFER_SIMILARITY`; docs/advisor.md compares them on the sweep.
+POLICIES = {
+    "course": {1: "feature_extraction", 2: "freeze_first_k", 3: "scratch", 4: "fine_tune_all"},
+    "cs231n": {1: "feature_extraction", 2: "linear_early", 3: "scratch", 4: "fine_tune_all"},
+}
+
+#: The candidate strategies, by name, with what each does.
+STRATEGIES = {
+    "feature_extraction": "freeze the whole base, train a new head on its features",
+    "linear_early": "a linear classifier on activations of an early layer (CS231n's advice for small, different data)",
+    "freeze_first_k": "freeze the first k layers (the general ones); train the head, then the rest at a lower rate",
+    "fine_tune_all": "pretrained weights as the start: train the head, then every layer at a lower rate",
+    "scratch": "the same architecture with random weights, every layer trained (architecture only)",
+}
+
+#: Scenario number -> (size, similarity, strategy the course text advises).
+SCENARIOS = {
+    1: ("small", "high", "feature_extraction"),
+    2: ("small", "low", "freeze_first_k"),
+    3: ("large", "low", "scratch"),
+    4: ("large", "high", "fine_tune_all"),
+}
+
+#: The last of the "first k" (general) layers of each backbone: the end of its third stage of five.
+EARLY_LAYERS = {
+    "source_cnn": "block1_pool",
+    "VGG16": "block3_pool",
+    "ResNet50": "conv3_block4_out",
+    "InceptionV3": "mixed2",
+    "MobileNetV2": "block_5_add",
+    "EfficientNetB0": "block3b_add",
+    "Xception": "add_2",
+}
+
+_LEVELS = ("high", "low")
+
+
+@dataclass
+class Recommendation:
+    """What :func:`advise` recommends, and why.
+
+    Attributes:
+        scenario: 1-4, as in the module's table.
+        strategy: a key of :data:`STRATEGIES`.
+        freeze_to: what to pass to :func:`keras_tl.freeze_to` on ``add_head(base, ...)``:
+            ``1.0`` (the whole base), ``0`` (nothing) or the last early layer.
+        frozen_layers: how many layers of the base that freezes, when the backbone was a model.
+        learning_rate: for the layers of the base that train (the new head trains at 1e-3 first).
+        rationale: the reason, citing the inputs.
+        warnings: e.g. a negative-transfer warning.
+        size, level: ``"small"``/``"large"`` and ``"high"``/``"low"`` as judged.
+        samples_per_class, similarity_score: the inputs as numbers (the score is ``None`` for a given level).
+        report: the :class:`~keras_tl.similarity.SimilarityReport` when similarity was measured.
+        alternative: the course text's strategy when the policy chose another one.
+    """
+
+    scenario: int
+    strategy: str
+    freeze_to: float | int | str
+    frozen_layers: int | None
+    learning_rate: float
+    rationale: str
+    warnings: list[str] = field(default_factory=list)
+    size: str = ""
+    level: str = ""
+    samples_per_class: float = 0.0
+    similarity_score: float | None = None
+    report: SimilarityReport | None = None
+    alternative: str | None = None
+
+    def __str__(self) -> str:
+        lines = [
+            f"Scenario {self.scenario} ({self.size} target data, {self.level} similarity): {self.strategy}",
+            f"  what:          {STRATEGIES[self.strategy]}",
+            f"  freeze_to:     {self.freeze_to!r}" + (f" ({self.frozen_layers} layers)" if self.frozen_layers is not None else ""),
+            f"  learning rate: {self.learning_rate:g}",
+            f"  why:           {self.rationale}",
+        ]
+        if self.alternative:
+            lines.append(f"  alternative:   {self.alternative} (the course text's advice for scenario {self.scenario})")
+        lines += [f"  WARNING:       {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+    def _repr_markdown_(self) -> str:
+        frozen = f" ({self.frozen_layers} layers)" if self.frozen_layers is not None else ""
+        text = (
+            f"**Scenario {self.scenario}** ({self.size} target data, {self.level} similarity): "
+            f"**`{self.strategy}`**, {STRATEGIES[self.strategy]}.\n\n"
+            f"- `freeze_to`: `{self.freeze_to!r}`{frozen}; learning rate `{self.learning_rate:g}`\n"
+            f"- why: {self.rationale}\n"
+        )
+        if self.alternative:
+            text += f"- alternative: `{self.alternative}` (the course text's advice for scenario {self.scenario})\n"
+        return text + "".join(f"- **warning**: {w}\n" for w in self.warnings)
+
+    def train(self, base: keras.Model, train, validation_data, **kwargs):
+        """Train ``self.strategy`` on ``base`` with this recommendation's settings (see :func:`train_strategy`).
+
+        Example:
+            >>> from keras_tl import build_source_cnn, feature_extractor
+            >>> base = feature_extractor(build_source_cnn(), "flatten")
+            >>> rec = advise(10, "high", n_classes=2, backbone=base)
+            >>> x, y = np.zeros((8, 28, 28)), np.arange(8) % 2
+            >>> model, history = rec.train(base, (x, y), (x, y), epochs=1)
+            >>> model.output_shape
+            (None, 2)
+        """
+        kwargs.setdefault("freeze_to", self.freeze_to)
+        kwargs.setdefault("fine_tune_learning_rate", self.learning_rate)
+        return train_strategy(self.strategy, base, train, validation_data, **kwargs)
+
+
+# --------------------------------------------------------------------------- #
+# The advice
+# --------------------------------------------------------------------------- #
+def _early_layer(backbone) -> str | float:
+    """The last early layer of ``backbone`` (a name or a model), else a third of its layers."""
+    if backbone is None:
+        return 1.0 / 3.0
+    if isinstance(backbone, str):
+        for key, layer in EARLY_LAYERS.items():
+            if key.lower() == backbone.lower():
+                return layer
+        raise ValueError(f"Unknown backbone {backbone!r}; allowed: {sorted(EARLY_LAYERS)} or a keras.Model.")
+    if isinstance(backbone, keras.Model):
+        names = {layer.name for layer in backbone.layers}
+
+        def norm(text: str) -> str:
+            return text.lower().replace("_", "")
+
+        # By the model's name first ("vgg16", "xception", "source_cnn_base"): layer names are shared
+        # between families (VGG16 and Xception both have a "block3_pool").
+        for key, layer in EARLY_LAYERS.items():
+            if norm(backbone.name).startswith(norm(key)) and layer in names:
+                return layer
+        for key in sorted(EARLY_LAYERS, key=lambda k: k == "source_cnn"):
+            if EARLY_LAYERS[key] in names:
+                return EARLY_LAYERS[key]
+        return 1.0 / 3.0
+    raise ValueError(f"backbone={backbone!r} is not allowed: give a backbone name, a keras.Model or None.")
+
+
+def _similarity_level(similarity, threshold: float) -> tuple[str, float | None]:
+    if isinstance(similarity, SimilarityReport):
+        similarity = similarity.score
+    if isinstance(similarity, str):
+        if similarity.lower() not in _LEVELS:
+            raise ValueError(f"similarity={similarity!r} is not allowed: give 'high', 'low' or a number in [0, 1].")
+        return similarity.lower(), None
+    if isinstance(similarity, bool) or not isinstance(similarity, (int, float, np.integer, np.floating)):
+        raise ValueError(f"similarity={similarity!r} is not allowed: give 'high', 'low' or a number in [0, 1].")
+    score = float(similarity)
+    if not 0.0 <= score <= 1.0:
+        raise ValueError(f"similarity={similarity!r} is not allowed: a similarity score must be in [0, 1].")
+    return ("high" if score >= threshold else "low"), score
+
+
+def advise(
+    n_samples: int,
+    similarity: str | float | SimilarityReport | None = None,
+    n_classes: int | None = None,
+    backbone: str | keras.Model | None = None,
+    *,
+    source=None,
+    target=None,
+    target_labels=None,
+    small_threshold: float = SMALL_PER_CLASS,
+    similarity_threshold: float = HIGH_SIMILARITY,
+    negative_threshold: float = NEGATIVE_TRANSFER_SIMILARITY,
+    learning_rate: float = 1e-3,
+    policy: str = "course",
+    seed: int = 0,
+) -> Recommendation:
+    """Recommend a transfer strategy from the target's size and its similarity to the source.
+
+    Args:
+        n_samples: labelled target examples **per class** (for an unbalanced
+            set, the smallest class). Fewer than ``small_threshold`` is "small".
+        similarity: ``"high"``, ``"low"``, a score in ``[0, 1]`` (``>=
+            similarity_threshold`` is high), a :class:`SimilarityReport`, or
+            ``None`` to measure it from ``source`` and ``target`` on ``backbone``.
+        n_classes: number of target classes (cited in the reason).
+        backbone: a registry name (``"VGG16"``, ``"source_cnn"``...) or the
+            reused ``keras.Model``; it decides which layers count as "the first
+            k". A model is needed to measure similarity.
+        source, target, target_labels: data to measure similarity on (inputs of
+            ``backbone``); with ``target_labels`` the LogME transferability is
+            measured too, and a pretrained model whose features are no better
+            than random weights' gets a negative-transfer warning.
+        small_threshold, similarity_threshold, negative_threshold: the
+            thresholds; the defaults come from the sweep in ``docs/advisor.md``.
+        learning_rate: the base rate; layers of the pretrained base train at a
+            tenth of it.
+        policy: ``"course"`` (default: the four scenarios as written) or ``"cs231n"`` (for small data
+            unlike the source, a linear classifier on early-layer activations), see :data:`POLICIES`.
+
+    Returns:
+        A :class:`Recommendation` (prints as text, and as a table in a notebook).
+
+    Example:
+        >>> print(advise(1000, 0.6, n_classes=10, backbone="ResNet50"))  # doctest: +ELLIPSIS
+        Scenario 3 (large target data, low similarity): scratch
+        ...
+    """
+    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, float, np.integer, np.floating)) or not n_samples > 0:
+        raise ValueError(f"n_samples={n_samples!r} is not allowed: give the number of labelled examples per class, > 0.")
+    if n_classes is not None and (isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 2):
+        raise ValueError(f"n_classes={n_classes!r} is not allowed: give an int >= 2, or None.")
+    if not small_threshold > 0:
+        raise ValueError(f"small_threshold={small_threshold!r} is not allowed: give a positive number of examples per class.")
+    for name, value in (("similarity_threshold", similarity_threshold), ("negative_threshold", negative_threshold)):
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"{name}={value!r} is not allowed: give a similarity score in [0, 1].")
+    if not learning_rate > 0:
+        raise ValueError(f"learning_rate={learning_rate!r} is not allowed: give a positive number.")
+    if policy not in POLICIES:
+        raise ValueError(f"policy={policy!r} is not allowed; allowed: {sorted(POLICIES)}.")
+
+    report = similarity if isinstance(similarity, SimilarityReport) else None
+    if similarity is None:
+        if source is None or target is None:
+            raise ValueError("similarity=None means 'measure it': pass source= and target= data (and a backbone model).")
+        if not isinstance(backbone, keras.Model):
+            raise ValueError(f"To measure similarity, backbone must be a keras.Model, got {backbone!r}.")
+        report = measure_similarity(source, target, backbone=backbone, target_labels=target_labels, seed=seed)
+        similarity = report
+    level, score = _similarity_level(similarity, similarity_threshold)
+    size = "small" if n_samples < small_threshold else "large"
+    scenario = next(k for k, (sz, lv, _) in SCENARIOS.items() if sz == size and lv == level)
+    strategy = POLICIES[policy][scenario]
+    alternative = SCENARIOS[scenario][2] if strategy != SCENARIOS[scenario][2] else None
+    negative = score is not None and score < negative_threshold
+
+    early = _early_layer(backbone)
+    freeze = {"feature_extraction": 1.0, "freeze_first_k": early, "linear_early": early, "fine_tune_all": 0,
+              "scratch": 0}[strategy]
+    frozen_layers = None
+    if isinstance(backbone, keras.Model):
+        frozen_layers = _strategies._resolve_k(backbone, freeze) if freeze else 0
+
+    classes = f" over {n_classes} classes" if n_classes else ""
+    sim_text = f"a similarity score of {score:.3f}" if score is not None else f"similarity given as {level!r}"
+    cmp = ">=" if level == "high" else "<"
+    size_cmp = "<" if size == "small" else ">="
+    reason = (
+        f"{n_samples:g} labelled examples per class{classes} is {size} ({size_cmp} {small_threshold:g}), and "
+        f"{sim_text} is {level}"
+        + (f" ({cmp} {similarity_threshold:g})" if score is not None else "")
+        + ". "
+    )
+    reason += {
+        1: "With few labels and a source like the target, the pretrained features already fit; training more "
+           "than a head would overfit the few labels.",
+        2: "With few labels, the early (general) layers are still worth keeping, but the later, source-specific "
+           "layers must adapt to a different target.",
+        3: "With plenty of labels and a target unlike the source, the target data can teach the network itself; "
+           "pretrained weights add little (fine-tuning everything is the alternative).",
+        4: "With plenty of labels and a similar source, the pretrained weights are a good start and there is "
+           "enough data to adapt every layer without overfitting.",
+    }[scenario]
+    if alternative:
+        reason += (
+            " CS231n's variant: rather than retraining upper layers on so few labels, fit a linear classifier "
+            f"on the activations of an early layer ({early!r}), which are still general."
+        )
+    lr = learning_rate if strategy in ("feature_extraction", "linear_early", "scratch") else learning_rate * 0.1
+
+    warnings = []
+    if negative:
+        warnings.append(
+            f"similarity {score:.3f} is below {negative_threshold:g}: the source may hurt (negative transfer). "
+            "Compare against the same architecture trained from scratch (keras_tl.architecture_only)."
+        )
+    if report is not None and report.transferability_gain is not None and report.transferability_gain <= 0:
+        warnings.append(
+            f"by LogME the pretrained features are no more transferable than random ones (LogME gain "
+            f"{report.transferability_gain:+.3f}): a sign of negative transfer, though a weak one (docs/advisor.md); "
+            "check against training from scratch."
+        )
+    return Recommendation(
+        scenario=scenario, strategy=strategy, freeze_to=freeze, frozen_layers=frozen_layers, learning_rate=lr,
+        rationale=reason, warnings=warnings, size=size, level=level, samples_per_class=float(n_samples),
+        similarity_score=score, report=report, alternative=alternative,
+    )
+
+
+# --------------------------------------------------------------------------- #
+# One recipe for every candidate strategy
+# --------------------------------------------------------------------------- #
+def _copy(model: keras.Model) -> keras.Model:
+    """An independent copy with the same weights, so a candidate never changes the shared base."""
+    clone = keras.models.clone_model(model)
+    clone.set_weights(model.get_weights())
+    return clone
+
+
+def _linear_early_base(base: keras.Model, layer: str, max_side: int = 7) -> keras.Model:
+    """``base`` cut at ``layer``, average-pooled to at most ``max_side`` x ``max_side`` and flattened."""
+    cut = feature_extractor(base, layer)
+    x = cut.output
+    if len(x.shape) == 4 and x.shape[1] > max_side:
+        factor = int(np.ceil(x.shape[1] / max_side))
+        x = keras.layers.AveragePooling2D(factor, name="early_pool")(x)
+    x = keras.layers.Flatten(name="early_flatten")(x)
+    return set_trainable(keras.Model(cut.inputs, x, name=f"{base.name}_{layer}_linear"), False)
+
+
+def train_strategy(
+    strategy: str,
+    base: keras.Model,
+    train: tuple,
+    validation_data: tuple,
+    n_classes: int | None = None,
+    freeze_to: float | int | str | None = None,
+    epochs: int = 10,
+    head_epochs: int | None = None,
+    batch_size: int = 32,
+    learning_rate: float = 1e-3,
+    fine_tune_learning_rate: float | None = None,
+    patience: int | None = None,
+    seed: int = 0,
+    verbose: int | str = 0,
+) -> tuple[keras.Model, dict]:
+    """Train one candidate strategy on a copy of ``base`` (never changing ``base``) and return the model.
+
+    The recipes (every phase early-stops on ``val_accuracy`` after ``patience`` epochs without
+    improvement, default a third of the phase's epochs and at least 5, and keeps the best epoch):
+
+    * ``feature_extraction``: a new head on the frozen base, trained on cached features for ``head_epochs + epochs``;
+    * ``linear_early``: a linear softmax on the (pooled) activations of the early layer ``freeze_to``;
+    * ``freeze_first_k``: the head first (``head_epochs``), then every layer above ``freeze_to`` for
+      ``epochs`` at ``fine_tune_learning_rate`` (default: a tenth of ``learning_rate``);
+    * ``fine_tune_all``: the head first, then all layers, likewise;
+    * ``scratch``: the same architecture with random weights, all layers, ``head_epochs + epochs`` at ``learning_rate``.
+
+    BatchNorm layers stay frozen in the pretrained strategies (keras_tl's default, see
+    :func:`keras_tl.freeze_to`). Returns the compiled model and a dict with the
+    validation-accuracy curve (``"val_accuracy"``) and the wall time (``"seconds"``).
+
+    Example:
+        >>> from keras_tl import build_source_cnn
+        >>> base = feature_extractor(build_source_cnn(), "flatten")
+        >>> x, y = np.zeros((8, 28, 28)), np.arange(8) % 2
+        >>> model, log = train_strategy("fine_tune_all", base, (x, y), (x, y), epochs=1, head_epochs=1)
+        >>> model.output_shape, len(log["val_accuracy"])
+        ((None, 2), 2)
+    """
+    if strategy not in STRATEGIES:
+        raise ValueError(f"Unknown strategy {strategy!r}; allowed: {sorted(STRATEGIES)}.")
+    if not isinstance(epochs, (int, np.integer)) or epochs < 1:
+        raise ValueError(f"epochs={epochs!r} is not allowed: give an int >= 1.")
+    x, y = train
+    n_classes = n_classes or int(max(np.max(y), np.max(validation_data[1]))) + 1
+    head_epochs = epochs if head_epochs is None else head_epochs
+    fine_lr = fine_tune_learning_rate or learning_rate * 0.1
+    if strategy in ("freeze_first_k", "linear_early") and freeze_to not in (None, 0, 1.0):
+        early = freeze_to
+    else:
+        early = _early_layer(base)
+
+    def stop(phase_epochs: int) -> list:
+        wait = patience if patience is not None else max(5, phase_epochs // 3)
+        return [keras.callbacks.EarlyStopping("val_accuracy", patience=wait, restore_best_weights=True, mode="max")]
+
+    fit_args = dict(validation_data=validation_data, batch_size=batch_size, verbose=verbose)
+    curve: list[float] = []
+    start = time.perf_counter()
+    keras.utils.set_random_seed(seed)
+
+    if strategy == "scratch":
+        model = add_head(architecture_only(base, seed=seed), n_classes)
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        curve += model.fit(x, y, epochs=head_epochs + epochs, callbacks=stop(head_epochs + epochs), **fit_args).history[
+            "val_accuracy"
+        ]
+    else:
+        frozen = _linear_early_base(base, early) if strategy == "linear_early" else set_trainable(_copy(base), False)
+        total = head_epochs + epochs if strategy in ("feature_extraction", "linear_early") else head_epochs
+        model, history = train_head_on_features(
+            frozen, x, y, n_classes, validation_data=validation_data, epochs=max(total, 1), batch_size=batch_size,
+            learning_rate=learning_rate, seed=seed, verbose=verbose, callbacks=stop(max(total, 1)),
+        )
+        curve += history.history["val_accuracy"]
+        if strategy in ("freeze_first_k", "fine_tune_all"):
+            _strategies.freeze_to(model, 0 if strategy == "fine_tune_all" else early)
+            model.compile(optimizer=keras.optimizers.Adam(fine_lr), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+            curve += model.fit(x, y, epochs=epochs, callbacks=stop(epochs), **fit_args).history["val_accuracy"]
+    return model, {"val_accuracy": [float(v) for v in curve], "seconds": time.perf_counter() - start}
+
+
+# --------------------------------------------------------------------------- #
+# The sweep: which strategy wins where, and does the advisor agree?
+# --------------------------------------------------------------------------- #
+@dataclass
+class SweepResult:
+    """The outcome of :func:`sweep`: one row per (target, size), with every strategy's test accuracy."""
+
+    rows: list[dict]
+    strategies: tuple[str, ...]
+    tie_margin: float
+
+    @property
+    def agreement(self) -> float:
+        """Fraction of cells where the advised strategy won outright."""
+        return float(np.mean([r["advised"] == r["winner"] for r in self.rows]))
+
+    @property
+    def agreement_within_margin(self) -> float:
+        """Fraction of cells where the advised strategy was within ``tie_margin`` of the winner."""
+        return float(np.mean([r["regret"] <= self.tie_margin for r in self.rows]))
+
+    def table(self) -> str:
+        """The sweep as a Markdown table (test accuracy; the winner in bold, the advised one marked *)."""
+        names = list(self.strategies)
+        head = "| target | similarity | per class | " + " | ".join(names) + " | winner | advised | regret |"
+        lines = [head, "|" + "---|" * (len(names) + 6)]
+        for r in self.rows:
+            cells = []
+            for s in names:
+                v = f"{r['accuracy'][s]:.3f}"
+                v = f"**{v}**" if s == r["winner"] else v
+                cells.append(v + ("*" if s == r["advised"] else ""))
+            lines.append(
+                f"| {r['target']} | {r['similarity']:.3f} | {r['n_per_class']} | " + " | ".join(cells)
+                + f" | {r['winner']} | {r['advised']} | {r['regret']:.3f} |"
+            )
+        return "\n".join(lines)
+
+    def summary(self) -> str:
+        return (
+            f"advisor agreed with the winner in {self.agreement:.0%} of {len(self.rows)} cells; "
+            f"within {self.tie_margin:.2f} of the winner in {self.agreement_within_margin:.0%}"
+        )
+
+
+#: The built-in targets of the sweep, near to far from the Fashion-MNIST 0-4 source.
+BUILTIN_TARGETS = {
+    "fashion 5-9": "Fashion-MNIST classes 5-9: the same domain, classes the source never saw",
+    "fashion 5-9 inverted": "the same images as negatives (shift_domain 'invert', 1.0): a far domain, all sizes",
+    "fashion 5-9 noisy": "the same images under heavy Gaussian noise (shift_domain 'noise', 0.5): a far domain",
+    "digits": "scikit-learn's handwritten digits at 28x28: another domain (at most ~130 labels per class)",
+}
+
+
+_SHIFTS = {"inverted": ("invert", 1.0), "noisy": ("noise", 0.5)}
+
+
+def builtin_targets(names=tuple(BUILTIN_TARGETS), n_val: int | None = 1000, n_test: int | None = 1000, seed: int = 0) -> dict:
+    """The sweep's targets: ``{name: (pool, validation, test)}`` for each name of :data:`BUILTIN_TARGETS`.
+
+    The pool is the training images of the target classes (labelled subsets are drawn from it);
+    the target's test images are split in half, stratified, into validation (picks the best epoch)
+    and test (scores it), each cut to ``n_val`` / ``n_test`` for quick runs.
+
+    Example:
+        >>> targets = builtin_targets(["digits"], n_val=100, n_test=100)
+        >>> pool, val, test = targets["digits"]
+        >>> len(val[1]), len(test[1]), int(pool[1].max())
+        (100, 100, 9)
+    """
+    from .datasets import digits, fashion_mnist, shift_domain, split_by_class, stratified_split
+
+    unknown = [n for n in names if n not in BUILTIN_TARGETS]
+    if unknown:
+        raise ValueError(f"Unknown targets {unknown}; allowed: {list(BUILTIN_TARGETS)}.")
+
+    def cut(xy, n):
+        if n is None or n >= len(xy[1]):
+            return xy
+        return stratified_split(*xy, val_fraction=n / len(xy[1]), seed=seed)[1]
+
+    out = {}
+    for name in names:
+        if name == "digits":
+            pool, evaluation = digits(seed=seed)
+        else:
+            (x, y), (xt, yt) = fashion_mnist()
+            _, pool = split_by_class(x, y, range(5), range(5, 10))
+            _, evaluation = split_by_class(xt, yt, range(5), range(5, 10))
+        val, test = stratified_split(*evaluation, val_fraction=0.5, seed=seed)
+        parts = [pool, cut(val, n_val), cut(test, n_test)]
+        shift = _SHIFTS.get(name.rsplit(" ", 1)[-1])
+        if shift is not None:
+            parts = [(shift_domain(x, *shift, seed=seed + i), y) for i, (x, y) in enumerate(parts)]
+        out[name] = tuple(parts)
+    return out
+
+
+def sweep(
+    base: keras.Model,
+    source_x,
+    targets: dict,
+    sizes=(10, 100, 1000),
+    strategies=tuple(STRATEGIES),
+    epochs: dict | int = 10,
+    head_epochs: dict | int | None = None,
+    batch_size: int = 32,
+    tie_margin: float = 0.01,
+    seed: int = 0,
+    advise_kwargs: dict | None = None,
+    verbose: bool = True,
+) -> SweepResult:
+    """Run every candidate strategy for every target and size; compare the winner with :func:`advise`.
+
+    Args:
+        base: the pretrained feature extractor (e.g. the source CNN cut at ``flatten``); never changed.
+        source_x: source inputs, for measuring each target's similarity.
+        targets: ``{name: ((x_pool, y_pool), (x_val, y_val), (x_test, y_test))}``; ``n`` labelled
+            examples per class are drawn from the pool for each size, the validation set picks
+            each run's best epoch and the test set scores it.
+        sizes: labelled examples per class. A size larger than a target's smallest class is skipped.
+        epochs, head_epochs: per size (a dict) or for all sizes; see :func:`train_strategy`.
+        tie_margin: accuracy within which the advised strategy counts as "as good as the winner".
+
+    Returns:
+        A :class:`SweepResult`; ``.table()`` and ``.summary()`` print it.
+
+    Example:
+        >>> result = sweep(base, source_x, targets, sizes=(10, 100))  # doctest: +SKIP
+    """
+    from .datasets import sample_per_class
+
+    unknown = [s for s in strategies if s not in STRATEGIES]
+    if unknown:
+        raise ValueError(f"Unknown strategies {unknown}; allowed: {sorted(STRATEGIES)}.")
+    rows = []
+    for name, (pool, val, test) in targets.items():
+        report = measure_similarity(source_x, pool[0], backbone=base, seed=seed)
+        smallest = int(np.bincount(np.asarray(pool[1]).astype(int)).min())
+        for n in sizes:
+            if n > smallest:
+                if verbose:
+                    print(f"[{name}] {n}/class skipped: the pool has only {smallest} of its smallest class")
+                continue
+            train = sample_per_class(*pool, n=n, seed=seed)
+            ep = epochs[n] if isinstance(epochs, dict) else epochs
+            hep = head_epochs[n] if isinstance(head_epochs, dict) else head_epochs
+            accuracy, seconds = {}, {}
+            for strategy in strategies:
+                model, log = train_strategy(
+                    strategy, base, train, val, epochs=ep, head_epochs=hep, batch_size=batch_size, seed=seed
+                )
+                accuracy[strategy] = float(model.evaluate(*test, batch_size=512, verbose=0)[1])
+                seconds[strategy] = log["seconds"]
+                if verbose:
+                    print(f"[{name}] {n}/class {strategy:<19} test accuracy {accuracy[strategy]:.3f} "
+                          f"({log['seconds']:.0f} s)", flush=True)
+            rec = advise(n, report, backbone=base, **(advise_kwargs or {}))
+            winner = max(accuracy, key=accuracy.get)
+            advised = rec.strategy if rec.strategy in accuracy else None
+            rows.append(dict(
+                target=name, similarity=report.score, n_per_class=n, accuracy=accuracy, seconds=seconds,
+                winner=winner, advised=advised, scenario=rec.scenario,
+                regret=accuracy[winner] - accuracy[advised] if advised else float("nan"),
+            ))
+    return SweepResult(rows=rows, strategies=tuple(strategies), tie_margin=tie_margin)

@@ -1,0 +1,244 @@
+"""The scenario advisor: every scenario, thresholds, warnings, measured similarity, the recipes, the sweep, the CLI."""
+
+import numpy as np
+import pytest
+
+import keras
+from keras_tl import advisor, backbones
+from keras_tl.__main__ import main
+from keras_tl.source_model import build_source_cnn
+from keras_tl.strategies import feature_extractor
+
+
+@pytest.fixture()
+def base():
+    return feature_extractor(build_source_cnn(), "flatten")
+
+
+# --------------------------------------------------------------------------- #
+# The four scenarios
+# --------------------------------------------------------------------------- #
+@pytest.mark.parametrize(
+    "n, level, scenario, strategy, freeze",
+    [
+        (10, "high", 1, "feature_extraction", 1.0),
+        (10, "low", 2, "freeze_first_k", "block3_pool"),
+        (1000, "low", 3, "scratch", 0),
+        (1000, "high", 4, "fine_tune_all", 0),
+    ],
+)
+def test_each_scenario(n, level, scenario, strategy, freeze):
+    rec = advisor.advise(n, level, n_classes=5, backbone="VGG16")
+    assert (rec.scenario, rec.strategy, rec.freeze_to) == (scenario, strategy, freeze)
+    assert advisor.SCENARIOS[scenario][2] == strategy
+    assert f"{n} labelled examples per class over 5 classes" in rec.rationale
+    assert rec.warnings == []
+    assert rec.learning_rate == (1e-3 if strategy in ("feature_extraction", "scratch") else 1e-4)
+
+
+def test_thresholds_decide_size_and_level_and_can_be_overridden():
+    t = advisor.HIGH_SIMILARITY
+    assert advisor.advise(advisor.SMALL_PER_CLASS - 1, t).scenario == 1
+    assert advisor.advise(advisor.SMALL_PER_CLASS, t).scenario == 4
+    assert advisor.advise(advisor.SMALL_PER_CLASS, t - 0.01).scenario == 3
+    assert advisor.advise(50, 0.9, small_threshold=20, similarity_threshold=0.95).scenario == 3
+    rec = advisor.advise(50, 0.9)
+    assert f"a similarity score of 0.900 is high (>= {advisor.HIGH_SIMILARITY:g})" in rec.rationale
+
+
+def test_low_similarity_warns_about_negative_transfer():
+    rec = advisor.advise(10, advisor.NEGATIVE_TRANSFER_SIMILARITY - 0.05)
+    assert rec.scenario == 2 and len(rec.warnings) == 1 and "negative transfer" in rec.warnings[0]
+    above = advisor.advise(10, advisor.NEGATIVE_TRANSFER_SIMILARITY + 0.01)
+    assert above.warnings == [] and above.strategy == "freeze_first_k" and above.alternative is None
+
+
+def test_cs231n_policy_advises_a_linear_classifier_on_early_layers_for_small_different_data():
+    cs = advisor.advise(10, "low", backbone="VGG16", policy="cs231n")
+    assert (cs.scenario, cs.strategy, cs.alternative) == (2, "linear_early", "freeze_first_k")
+    assert cs.freeze_to == "block3_pool" and cs.learning_rate == 1e-3
+    assert "CS231n" in cs.rationale and "alternative:   freeze_first_k" in str(cs)
+    course = advisor.advise(10, "low", backbone="VGG16")
+    assert (course.strategy, course.freeze_to, course.alternative) == ("freeze_first_k", "block3_pool", None)
+    # The policies differ in scenario 2 only.
+    for n, level in ((10, "high"), (1000, "low"), (1000, "high")):
+        assert advisor.advise(n, level, policy="cs231n").strategy == advisor.advise(n, level).strategy
+
+
+def test_recommendation_prints_for_people_and_notebooks():
+    rec = advisor.advise(10, "low", n_classes=3, backbone="ResNet50")
+    text = str(rec)
+    assert text.startswith("Scenario 2 (small target data, low similarity): freeze_first_k")
+    assert "conv3_block4_out" in text and "why:" in text
+    assert "**Scenario 2**" in rec._repr_markdown_()
+
+
+def test_early_layers_exist_in_every_registered_backbone():
+    assert set(backbones.available()) <= set(advisor.EARLY_LAYERS)
+    for name in backbones.available():
+        spec = backbones.get_spec(name)
+        model = spec.constructor(weights=None, include_top=False, input_shape=spec.min_input_shape)
+        names = [layer.name for layer in model.layers]
+        assert advisor.EARLY_LAYERS[name] in names, name
+        rec = advisor.advise(10, "low", backbone=model)
+        assert rec.freeze_to == advisor.EARLY_LAYERS[name]
+        assert rec.frozen_layers == names.index(advisor.EARLY_LAYERS[name])  # InputLayer not counted
+        keras.backend.clear_session()
+
+
+def test_an_unknown_model_freezes_a_third_of_its_layers():
+    inputs = keras.Input((6,))
+    x = inputs
+    for i in range(6):
+        x = keras.layers.Dense(4, name=f"d{i}")(x)
+    rec = advisor.advise(5, "low", backbone=keras.Model(inputs, x))
+    assert rec.freeze_to == pytest.approx(1 / 3) and rec.frozen_layers == 2
+
+
+# --------------------------------------------------------------------------- #
+# Measured similarity
+# --------------------------------------------------------------------------- #
+def test_advise_measures_similarity_from_data(base, fashion, digits_data):
+    (x, y), _ = fashion
+    (xd, yd), _ = digits_data
+    rec = advisor.advise(10, None, backbone=base, source=x[:200], target=xd[:200], target_labels=yd[:200])
+    assert rec.report is not None and rec.similarity_score == pytest.approx(rec.report.score)
+    assert rec.report.logme_random is not None
+    assert f"{rec.similarity_score:.3f}" in rec.rationale
+    assert rec.frozen_layers == [layer.name for layer in base.layers].index("block1_pool")
+
+
+def test_a_report_with_negative_logme_gain_warns():
+    from keras_tl.similarity import SimilarityReport
+
+    report = SimilarityReport(js=0.1, mmd=0.0, coral=0.0, logme=0.1, logme_random=0.2, n_source=50, n_target=50, dim=4)
+    rec = advisor.advise(10, report)
+    assert rec.scenario == 1 and any("LogME gain -0.100" in w for w in rec.warnings)
+
+
+# --------------------------------------------------------------------------- #
+# Bad input
+# --------------------------------------------------------------------------- #
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(n_samples=0, similarity="high"), "n_samples=0 is not allowed"),
+        (dict(n_samples=-5, similarity="high"), "n_samples=-5 is not allowed"),
+        (dict(n_samples="ten", similarity="high"), "n_samples='ten' is not allowed"),
+        (dict(n_samples=10, similarity=1.5), r"similarity=1.5 is not allowed: .* in \[0, 1\]"),
+        (dict(n_samples=10, similarity=-0.1), "similarity=-0.1 is not allowed"),
+        (dict(n_samples=10, similarity="medium"), "similarity='medium' is not allowed: give 'high', 'low'"),
+        (dict(n_samples=10, similarity=None), "pass source= and target="),
+        (dict(n_samples=10, similarity="high", n_classes=1), "n_classes=1 is not allowed"),
+        (dict(n_samples=10, similarity="high", backbone="AlexNet"), "Unknown backbone 'AlexNet'"),
+        (dict(n_samples=10, similarity="high", similarity_threshold=2.0), "similarity_threshold=2.0"),
+        (dict(n_samples=10, similarity="high", policy="fastai"), r"policy='fastai' is not allowed; allowed: \['course', 'cs231n'\]"),
+    ],
+)
+def test_bad_input_names_the_value_and_what_is_allowed(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        advisor.advise(**kwargs)
+
+
+def test_measuring_needs_a_model():
+    with pytest.raises(ValueError, match="backbone must be a keras.Model"):
+        advisor.advise(10, None, backbone="VGG16", source=np.zeros((30, 4)), target=np.zeros((30, 4)))
+
+
+# --------------------------------------------------------------------------- #
+# The recipes and the sweep
+# --------------------------------------------------------------------------- #
+@pytest.fixture(scope="module")
+def tiny(fashion):
+    from keras_tl.datasets import sample_per_class, select_classes
+
+    (x, y), (xt, yt) = fashion
+    pool = select_classes(x[:3000], y[:3000], [5, 6, 7])
+    evalset = select_classes(xt[:1000], yt[:1000], [5, 6, 7])
+    train = sample_per_class(*pool, n=6, seed=0)
+    return pool, train, evalset
+
+
+@pytest.mark.parametrize("strategy", sorted(advisor.STRATEGIES))
+def test_train_strategy_never_changes_the_base(strategy, base, tiny):
+    _, train, val = tiny
+    before = [w.copy() for w in base.get_weights()]
+    model, log = advisor.train_strategy(strategy, base, train, val, epochs=2, head_epochs=1, seed=0)
+    assert model.output_shape == (None, 3)
+    assert 1 <= len(log["val_accuracy"]) <= 3 and log["seconds"] > 0
+    for a, b in zip(before, base.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    if strategy in ("feature_extraction", "linear_early"):
+        assert all("head" in w.path for w in model.trainable_weights)
+    elif strategy == "freeze_first_k":
+        assert not model.layers[1].get_layer("block1_conv").trainable
+        assert model.layers[1].get_layer("block2_conv").trainable
+    else:  # fine_tune_all and scratch train the whole network
+        assert model.layers[1].get_layer("block1_conv").trainable
+
+
+def test_train_strategy_rejects_unknown_names(base, tiny):
+    _, train, val = tiny
+    with pytest.raises(ValueError, match="Unknown strategy 'distill'; allowed:"):
+        advisor.train_strategy("distill", base, train, val)
+
+
+def test_recommendation_trains_its_strategy(base, tiny):
+    _, train, val = tiny
+    model, log = advisor.advise(6, "low", backbone=base).train(base, train, val, epochs=1, head_epochs=1)
+    nested = model.layers[1]
+    assert not nested.get_layer("block1_conv").trainable and nested.get_layer("block2_conv").trainable
+    assert len(log["val_accuracy"]) == 2
+
+
+def test_sweep_tabulates_and_compares_with_the_advice(base, tiny, fashion):
+    pool, _, evalset = tiny
+    (x, _), _ = fashion
+    targets = {"three classes": (pool, evalset, evalset)}
+    result = advisor.sweep(
+        base, x[:100], targets, sizes=(4, 100_000), strategies=("feature_extraction", "scratch"),
+        epochs=1, head_epochs=1, verbose=False,
+    )
+    assert len(result.rows) == 1  # the impossible size was skipped
+    row = result.rows[0]
+    assert set(row["accuracy"]) == {"feature_extraction", "scratch"}
+    assert row["winner"] == max(row["accuracy"], key=row["accuracy"].get)
+    assert row["advised"] == "feature_extraction" and row["regret"] >= 0
+    assert 0.0 <= result.agreement <= result.agreement_within_margin <= 1.0
+    assert "| three classes |" in result.table() and "cells" in result.summary()
+    with pytest.raises(ValueError, match="Unknown strategies"):
+        advisor.sweep(base, x[:100], targets, strategies=("magic",))
+
+
+# --------------------------------------------------------------------------- #
+# Command line
+# --------------------------------------------------------------------------- #
+def test_cli_with_a_given_level(capsys):
+    assert main(["advise", "--samples", "500", "--similarity", "low"]) == 0
+    assert capsys.readouterr().out.startswith("Scenario 3 (large target data, low similarity): scratch")
+    assert main(["advise", "--samples", "5", "--similarity", "0.95", "--classes", "2", "--backbone", "VGG16"]) == 0
+    out = capsys.readouterr().out
+    assert "Scenario 1" in out and "over 2 classes" in out
+    assert main(["advise", "--samples", "10", "--similarity", "0.3", "--policy", "cs231n"]) == 0
+    assert "linear_early" in capsys.readouterr().out.splitlines()[0]
+
+
+def test_cli_measures_builtin_datasets(capsys):
+    assert main(["advise", "--samples", "10", "--target", "digits"]) == 0
+    out = capsys.readouterr().out
+    assert "Jensen-Shannon" in out and "LogME" in out and "Scenario" in out
+
+
+@pytest.mark.parametrize(
+    "argv, match",
+    [
+        (["--samples", "0", "--similarity", "low"], "n_samples=0.0 is not allowed"),
+        (["--samples", "10", "--similarity", "2"], "similarity=2.0 is not allowed"),
+        (["--samples", "10", "--similarity", "so-so"], "similarity='so-so' is not allowed"),
+        (["--samples", "10", "--target", "cifar10"], "unknown dataset 'cifar10'"),
+        (["--samples", "10", "--shift", "invert:lots"], "give KIND:AMOUNT"),
+    ],
+)
+def test_cli_bad_input_exits_2_with_a_message(argv, match, capsys):
+    assert main(["advise", *argv]) == 2
+    assert match in capsys.readouterr().err
