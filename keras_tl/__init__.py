@@ -14,6 +14,10 @@ one per idea:
   transferability (LogME, LEEP), measured on backbone features.
 * :mod:`keras_tl.advisor` -- the four scenarios as a recommendation with its reason, and the sweep
   that checks the advice against experiments.
+* :mod:`keras_tl.text` -- BERT for text: TF-Hub SavedModels as a Keras 3 layer (:class:`HubEncoder`),
+  KerasHub classifiers, the offline MiniLM and its TF-Hub export (needs the ``text`` extra; imported
+  on first use).
+* :mod:`keras_tl.ensembles` -- average the predictions of several models, soft or hard voting.
 * :mod:`keras_tl.tour` -- the headline demo (``python -m keras_tl tour``).
 
 Example:
@@ -69,6 +73,23 @@ from .strategies import (
 
 __version__ = "0.1.0"
 
+# keras_tl.text needs the `text` extra (keras-hub) and takes seconds to import: load it on first use.
+_TEXT_NAMES = (
+    "BertPoolingClassifier", "EncoderUnavailableError", "HubEncoder", "SequencePooling", "check_texts",
+    "encode_texts", "export_tfhub", "keras_hub_classifier", "load_minilm", "minilm_path", "pooled_encoder",
+    "random_weights_like", "set_trainable_top_layers", "text_features",
+)
+
+
+def __getattr__(name: str):
+    if name == "text" or name in _TEXT_NAMES:
+        import importlib
+
+        module = importlib.import_module(".text", __name__)
+        return module if name == "text" else getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "BACKBONES", "BackboneWeightsUnavailable", "DatasetUnavailableError", "FASHION_MNIST_CLASSES",
     "GrayscaleToRGB", "SHIFT_KINDS", "TransferTask", "adapt_images", "add_head", "architecture_only",
@@ -83,4 +104,5 @@ __all__ = [
     "select_source_task", "tune",
     "advisor", "Recommendation", "SweepResult", "advise", "builtin_targets", "sweep", "train_strategy",
     "similarity", "SimilarityReport", "coral_distance", "jensen_shannon", "leep", "logme", "measure_similarity", "mmd",
+    "text", *_TEXT_NAMES,
 ]

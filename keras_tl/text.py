@@ -217,7 +217,15 @@ class HubEncoder(keras.layers.Layer):
     raises :class:`EncoderUnavailableError` saying what to do.
 
     Example:
-        >>> HubEncoder("https://tfhub.dev/tensorflow/bert_en_uncased_L-12_H-768_A-12/4")  # doctest: +SKIP
+        >>> import tempfile, keras_hub
+        >>> tiny = keras_hub.models.BertBackbone(vocabulary_size=30, num_layers=1, num_heads=2,
+        ...     hidden_dim=8, intermediate_dim=16, max_sequence_length=16)
+        >>> folder = export_tfhub(tiny, tempfile.mkdtemp() + "/tiny_bert")   # a local TF-Hub-format SavedModel
+        >>> encoder = HubEncoder(str(folder), trainable=True)
+        >>> len(encoder.trainable_weights) == len(tiny.trainable_weights)
+        True
+        >>> online = HubEncoder("https://tfhub.dev/tensorflow/bert_en_uncased_L-12_H-768_A-12/4",  # doctest: +SKIP
+        ...     preprocessor="https://tfhub.dev/tensorflow/bert_en_uncased_preprocess/3")
     """
 
     def __init__(
