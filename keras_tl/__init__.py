@@ -27,10 +27,11 @@ Example:
     (100, 28, 28)
 """
 
-from . import advisor, approaches, backbones, benefits, datasets, similarity, source_model, strategies
+from . import advisor, approaches, backbones, benefits, datasets, ensembles, similarity, source_model, strategies
 from .advisor import Recommendation, SweepResult, advise, builtin_targets, sweep, train_strategy
 from .approaches import SourceReport, develop_source_model, reuse, select_pretrained_model, select_source_task, tune
 from .backbones import BACKBONES, BackboneWeightsUnavailable, Preprocess, available, get_spec, load_backbone
+from .ensembles import Vote, accuracy, average_predictions, ensemble_model, member_accuracies
 from .benefits import compare_curves, curve_summary, format_table, plot_learning_curves
 from .datasets import (
     FASHION_MNIST_CLASSES,
@@ -104,5 +105,6 @@ __all__ = [
     "select_source_task", "tune",
     "advisor", "Recommendation", "SweepResult", "advise", "builtin_targets", "sweep", "train_strategy",
     "similarity", "SimilarityReport", "coral_distance", "jensen_shannon", "leep", "logme", "measure_similarity", "mmd",
+    "ensembles", "Vote", "accuracy", "average_predictions", "ensemble_model", "member_accuracies",
     "text", *_TEXT_NAMES,
 ]
