@@ -60,6 +60,8 @@ def _check_weights(weights: Sequence[float] | None, n: int) -> np.ndarray:
 def _member_probabilities(members: Sequence[Any], x: Any, batch_size: int) -> list[np.ndarray]:
     if isinstance(members, (keras.Model, np.ndarray)) or len(members) == 0:
         raise ValueError("members must be a non-empty list of models or probability arrays.")
+    if isinstance(x, (list, tuple)) and x and all(isinstance(item, str) for item in x):
+        x = np.array(x, dtype=object)   # Keras cannot feed numpy's fixed-width "<U" arrays to a string input
     probs = []
     for i, member in enumerate(members):
         if hasattr(member, "predict"):

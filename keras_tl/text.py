@@ -91,10 +91,13 @@ def check_texts(texts: Sequence[str] | np.ndarray) -> np.ndarray:
     """
     if isinstance(texts, (str, bytes)):
         raise ValueError(f"texts={texts!r:.60} is a single string; give a list of strings (e.g. [text]).")
+    from_tensor = hasattr(texts, "numpy") and not isinstance(texts, np.ndarray)
     try:
-        items = list(texts.numpy() if hasattr(texts, "numpy") else texts)
+        items = list(np.asarray(texts.numpy()).reshape(-1) if from_tensor else texts)
     except TypeError:
         raise ValueError(f"texts of type {type(texts).__name__} is not allowed: give a list of strings.") from None
+    if from_tensor:  # a tf.string tensor holds UTF-8 bytes
+        items = [item.decode("utf-8") if isinstance(item, bytes) else item for item in items]
     if not items:
         raise ValueError("texts is empty; give at least one string.")
     out = []
@@ -570,6 +573,12 @@ if _hub is not None:
             config = super().get_config()
             config.update(num_classes=self.num_classes, pooling=self.pooling, dropout=self.dropout)
             return config
+
+else:  # pragma: no cover - only without the text extra
+
+    def BertPoolingClassifier(*args: Any, **kwargs: Any):  # noqa: N802 - stands in for the class
+        """Needs keras-hub (the ``text`` extra)."""
+        _keras_hub()
 
 
 def keras_hub_classifier(

@@ -104,6 +104,8 @@ def test_same_api_for_text_models(tiny_hub):
 
     x = check_texts(["good kettle", "bad kettle", "great shoe"])
     members = [text_model(0), text_model(1)]
+    # A plain list of str works too (converted for Keras, which rejects numpy "<U" arrays).
+    np.testing.assert_allclose(average_predictions(members, list(x)), average_predictions(members, x), atol=1e-6)
     ens = ensemble_model(members)
     np.testing.assert_allclose(ens.predict(x, verbose=0), average_predictions(members, x), atol=1e-6)
     # Models and precomputed probabilities mix.

@@ -119,6 +119,17 @@ def test_check_texts_rejects_bad_items(texts, message):
         check_texts(texts)
 
 
+def test_check_texts_accepts_tensors_and_arrays():
+    assert check_texts(tf.constant(["naïve café", "ok"])).tolist() == ["naïve café", "ok"]
+    assert check_texts(np.array(["a", "b"])).dtype == object
+
+
+def test_hub_encoder_needs_tensorflow_backend(tiny_hub, monkeypatch):
+    monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
+    with pytest.raises(RuntimeError, match="needs the TensorFlow backend.*'jax'"):
+        HubEncoder(tiny_hub[0])
+
+
 def _tiny_backbone(layers=2):
     return keras_hub.models.BertBackbone(
         vocabulary_size=20, num_layers=layers, num_heads=2, hidden_dim=8, intermediate_dim=16, max_sequence_length=16
