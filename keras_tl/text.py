@@ -193,16 +193,25 @@ def _masked_mean(sequence, mask):
 class HubEncoder(keras.layers.Layer):
     """A TF-Hub BERT encoder (handle or local SavedModel) as a Keras 3 layer.
 
-    The encoder must have a signature (``signature``, default
-    ``"serving_default"``) with keyword inputs ``input_word_ids``,
-    ``input_mask`` and ``input_type_ids`` and outputs ``pooled_output`` and
-    ``sequence_output``, as the published TF-Hub BERT encoders do. It is
-    loaded with ``tf.saved_model.load`` and called with keyword arguments.
-    Every variable the signature reads is wrapped in a Keras variable that
-    shares its storage (names sanitised: ``:`` and ``/`` become ``_``), so
-    the variables show in ``trainable_weights`` and ``fit`` updates them --
-    when ``trainable=True``. With ``trainable=False`` (the default) the
-    encoder is a frozen feature extractor.
+    The SavedModel is loaded with ``tf.saved_model.load`` and called in one
+    of two ways, both as the published TF-Hub BERT encoders allow:
+
+    * ``signature=None`` (the default): the TF-Hub *reusable SavedModel* call,
+      ``encoder(dict(input_word_ids=..., input_mask=..., input_type_ids=...),
+      training=...)``, when the SavedModel has one (a callable object with a
+      ``variables`` list); dropout inside the encoder then runs while a
+      trainable layer is fitted. Otherwise the ``"serving_default"`` signature.
+    * ``signature="<name>"``: that signature, called with the keyword inputs
+      ``input_word_ids``, ``input_mask``, ``input_type_ids`` (always in
+      inference mode).
+
+    Either way the encoder must return ``pooled_output`` and
+    ``sequence_output``. Every variable it reads is wrapped in a Keras
+    variable that shares its storage (names sanitised: ``:`` and ``/``
+    become ``_``, which Keras optimizers require), so the variables show in
+    ``trainable_weights`` and ``fit`` updates them -- when
+    ``trainable=True``. With ``trainable=False`` (the default) the encoder
+    is a frozen feature extractor, always in inference mode.
 
     Inputs: with ``preprocessor`` (a handle or folder of the matching
     TF-Hub preprocessing model), a batch of strings; texts longer than the
@@ -211,8 +220,7 @@ class HubEncoder(keras.layers.Layer):
 
     ``output`` picks what the layer returns: ``"pooled_output"``,
     ``"sequence_output"``, ``"mean"`` (sequence output averaged over the
-    real tokens) or ``"cls"`` (the first token's vector). The signature runs
-    in inference mode (dropout off), also while fine-tuning.
+    real tokens) or ``"cls"`` (the first token's vector).
 
     Saving: ``get_config`` stores the handles, ``model.save("m.keras")``
     stores the (possibly fine-tuned) weights; loading needs the same
@@ -237,7 +245,7 @@ class HubEncoder(keras.layers.Layer):
         preprocessor: str | None = None,
         trainable: bool = False,
         output: str = "pooled_output",
-        signature: str = "serving_default",
+        signature: str | None = None,
         **kwargs: Any,
     ):
         _require_tensorflow("HubEncoder")
@@ -255,6 +263,36 @@ class HubEncoder(keras.layers.Layer):
             pre = None
             if self.preprocessor_handle is not None:
                 pre = tf.saved_model.load(_resolve_handle(self.preprocessor_handle, "preprocessor"))
+        reusable = signature is None and callable(encoder) and hasattr(encoder, "variables")
+        if reusable:
+            fn, variables = None, list(encoder.variables)
+            input_dtypes = {k: tf.int32 for k in BERT_INPUTS}
+        else:
+            fn = self._signature_fn(encoder, signature or "serving_default")
+            variables = list(fn.variables)
+            _, kwarg_specs = fn.structured_input_signature
+            input_dtypes = {k: kwarg_specs[k].dtype for k in BERT_INPUTS}
+        # Keep the restored objects out of Keras's tracker (they are not Keras objects).
+        object.__setattr__(self, "_encoder", encoder)
+        object.__setattr__(self, "_preprocessor", pre)
+        object.__setattr__(self, "_fn", fn)
+        object.__setattr__(self, "_input_dtypes", input_dtypes)
+        self._shared = []
+        seen, names = set(), set()
+        for var in variables:
+            if id(var) in seen:
+                continue
+            seen.add(id(var))
+            name = _safe_name(var.name)
+            while name in names:
+                name += "_"
+            names.add(name)
+            kvar = _SharedVariable(var, name=name, trainable=var.trainable)
+            self._track_variable(kvar)
+            self._shared.append(kvar)
+        self.built = True
+
+    def _signature_fn(self, encoder, signature: str):
         signatures = getattr(encoder, "signatures", {})
         if signature not in signatures:
             raise ValueError(
@@ -271,26 +309,10 @@ class HubEncoder(keras.layers.Layer):
         outputs = fn.structured_outputs
         for key in ("pooled_output", "sequence_output"):
             if key not in outputs:
-                raise ValueError(f"The signature {signature!r} of {self.handle!r} has no {key!r}; it returns {sorted(outputs)}.")
-        # Keep the restored objects out of Keras's tracker (they are not Keras objects).
-        object.__setattr__(self, "_encoder", encoder)
-        object.__setattr__(self, "_preprocessor", pre)
-        object.__setattr__(self, "_fn", fn)
-        object.__setattr__(self, "_input_dtypes", {k: kwarg_specs[k].dtype for k in BERT_INPUTS})
-        self._shared = []
-        seen, names = set(), set()
-        for var in fn.variables:
-            if id(var) in seen:
-                continue
-            seen.add(id(var))
-            name = _safe_name(var.name)
-            while name in names:
-                name += "_"
-            names.add(name)
-            kvar = _SharedVariable(var, name=name, trainable=var.trainable)
-            self._track_variable(kvar)
-            self._shared.append(kvar)
-        self.built = True
+                raise ValueError(
+                    f"The signature {signature!r} of {self.handle!r} has no {key!r}; it returns {sorted(outputs)}."
+                )
+        return fn
 
     def build(self, input_shape=None):
         self.built = True
@@ -308,9 +330,18 @@ class HubEncoder(keras.layers.Layer):
             )
         return {k: tf.cast(inputs[k], self._input_dtypes[k]) for k in BERT_INPUTS}
 
-    def call(self, inputs):
+    def call(self, inputs, training=None):
         tokens = self._tokens(inputs)
-        out = self._fn(**tokens)
+        if self._fn is None:  # reusable SavedModel: dropout only while a trainable encoder trains
+            out = self._encoder(tokens, training=bool(training) and self.trainable)
+            if not isinstance(out, dict) or any(k not in out for k in ("pooled_output", "sequence_output")):
+                got = sorted(out) if isinstance(out, dict) else type(out).__name__
+                raise ValueError(
+                    f"The encoder {self.handle!r} returned {got}; HubEncoder needs a dict with 'pooled_output' "
+                    "and 'sequence_output' (TF-Hub BERT encoders from version 3 on)."
+                )
+        else:
+            out = self._fn(**tokens)
         if self.output_name == "pooled_output":
             return out["pooled_output"]
         sequence = out["sequence_output"]

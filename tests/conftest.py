@@ -24,29 +24,46 @@ VOCAB, HIDDEN, SEQ = 40, 8, 6
 
 
 def _build_tiny_bert(folder):
-    """A tiny SavedModel with the TF-Hub BERT keyword signature, and a matching preprocessor."""
+    """A tiny TF-Hub-style BERT SavedModel, and a matching preprocessor.
 
+    Like the published TF-Hub BERT encoders it has both interfaces: the reusable-SavedModel call
+    ``obj(dict_of_tokens, training=...)`` with ``obj.variables`` (dropout when training), and a
+    ``serving_default`` signature with keyword inputs. The ``/`` and ``:0`` in its variable names
+    are what Keras rejects.
+    """
     import tensorflow as tf
 
-    class TinyBert(tf.Module):
-        def __init__(self):
-            super().__init__()
-            g = tf.random.Generator.from_seed(0)
-            self.emb = tf.Variable(g.normal([VOCAB, HIDDEN]), name="emb")
-            self.type_emb = tf.Variable(g.normal([2, HIDDEN]) * 0.1, name="encoder/type_emb")
-            self.kernel = tf.Variable(g.normal([HIDDEN, HIDDEN]) * 0.3, name="encoder/dense/kernel")
-            self.scale = tf.Variable(tf.ones([HIDDEN]), trainable=False, name="encoder/scale")
-            self.all_variables = [self.emb, self.type_emb, self.kernel, self.scale]
+    keys = ("input_word_ids", "input_mask", "input_type_ids")
+    g = tf.random.Generator.from_seed(0)
+    enc = tf.train.Checkpoint()
+    enc.emb = tf.Variable(g.normal([VOCAB, HIDDEN]), name="emb")
+    enc.type_emb = tf.Variable(g.normal([2, HIDDEN]) * 0.1, name="encoder/type_emb")
+    enc.kernel = tf.Variable(g.normal([HIDDEN, HIDDEN]) * 0.3, name="encoder/dense/kernel")
+    enc.scale = tf.Variable(tf.ones([HIDDEN]), trainable=False, name="encoder/scale")
+    enc.variables = [enc.emb, enc.type_emb, enc.kernel, enc.scale]       # saved, so the loaded model lists them
+    enc.trainable_variables = [enc.emb, enc.type_emb, enc.kernel]
 
-        @tf.function(input_signature=[
-            tf.TensorSpec([None, None], tf.int32, name=k) for k in ("input_word_ids", "input_mask", "input_type_ids")
-        ])
-        def serve(self, input_word_ids, input_mask, input_type_ids):
-            x = tf.gather(self.emb, input_word_ids) + tf.gather(self.type_emb, input_type_ids)
-            seq = tf.tanh(tf.einsum("bth,hk->btk", x, self.kernel)) * self.scale
-            m = tf.cast(input_mask, tf.float32)[..., None]
-            pooled = tf.tanh(tf.reduce_sum(seq * m, 1) / tf.maximum(tf.reduce_sum(m, 1), 1.0))
-            return {"pooled_output": pooled, "sequence_output": seq}
+    def encode(input_word_ids, input_mask, input_type_ids, training):
+        x = tf.gather(enc.emb, input_word_ids) + tf.gather(enc.type_emb, input_type_ids)
+        seq = tf.tanh(tf.einsum("bth,hk->btk", x, enc.kernel)) * enc.scale
+        if training:
+            seq = tf.nn.dropout(seq, rate=0.5)
+        m = tf.cast(input_mask, tf.float32)[..., None]
+        pooled = tf.tanh(tf.reduce_sum(seq * m, 1) / tf.maximum(tf.reduce_sum(m, 1), 1.0))
+        return {"pooled_output": pooled, "sequence_output": seq}
+
+    @tf.function
+    def call(inputs, training=False):
+        return encode(*(inputs[k] for k in keys), training)
+
+    spec = {k: tf.TensorSpec([None, None], tf.int32) for k in keys}
+    for training in (True, False):
+        call.get_concrete_function(spec, training=training)
+    enc.__call__ = call
+
+    @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32, name=k) for k in keys])
+    def serve(input_word_ids, input_mask, input_type_ids):
+        return encode(input_word_ids, input_mask, input_type_ids, False)
 
     class TinyPreprocessor(tf.Module):
         @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
@@ -56,9 +73,8 @@ def _build_tiny_bert(folder):
             ids = tf.cast(ids.to_tensor(default_value=0, shape=[None, SEQ]), tf.int32)  # truncates to SEQ
             return {"input_word_ids": ids, "input_mask": tf.cast(ids > 0, tf.int32), "input_type_ids": tf.zeros_like(ids)}
 
-    enc, pre = TinyBert(), TinyPreprocessor()
-    tf.saved_model.save(enc, str(folder / "encoder"), signatures={"serving_default": enc.serve})
-    tf.saved_model.save(pre, str(folder / "preprocessor"))
+    tf.saved_model.save(enc, str(folder / "encoder"), signatures={"serving_default": serve})
+    tf.saved_model.save(TinyPreprocessor(), str(folder / "preprocessor"))
     return str(folder / "encoder"), str(folder / "preprocessor")
 
 

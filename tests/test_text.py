@@ -24,8 +24,8 @@ TEXTS = ["good kettle", "bad kettle", "great shoe", "awful shoe", "lovely lamp",
 LABELS = np.array([1, 0, 1, 0, 1, 0])
 
 
-def _hub_classifier(enc, pre, trainable):
-    layer = HubEncoder(enc, preprocessor=pre, trainable=trainable)
+def _hub_classifier(enc, pre, trainable, signature=None):
+    layer = HubEncoder(enc, preprocessor=pre, trainable=trainable, signature=signature)
     inputs = keras.Input(shape=(), dtype="string")
     outputs = keras.layers.Dense(2, activation="softmax", name="head")(layer(inputs))
     model = keras.Model(inputs, outputs)
@@ -33,26 +33,39 @@ def _hub_classifier(enc, pre, trainable):
     return model, layer
 
 
+@pytest.mark.parametrize("signature", [None, "serving_default"])   # the reusable-SavedModel call, the signature
 @pytest.mark.parametrize("trainable", [True, False])
-def test_hub_encoder_weights_change_under_fit_only_when_trainable(tiny_hub, trainable):
-    model, layer = _hub_classifier(*tiny_hub, trainable=trainable)
-    assert [w.name for w in layer.weights] == ["emb_0", "encoder_type_emb_0", "encoder_dense_kernel_0", "encoder_scale_0"]
+def test_hub_encoder_weights_change_under_fit_only_when_trainable(tiny_hub, trainable, signature):
+    model, layer = _hub_classifier(*tiny_hub, trainable=trainable, signature=signature)
+    names = sorted(w.name for w in layer.weights)
+    assert names == ["emb_0", "encoder_dense_kernel_0", "encoder_scale_0", "encoder_type_emb_0"]   # no ':' or '/'
     assert len(layer.trainable_weights) == (3 if trainable else 0)   # the SavedModel's non-trainable scale stays out
-    before = [w.numpy().copy() for w in layer.weights]
+    before = {w.name: w.numpy().copy() for w in layer.weights}
     head_before = model.get_layer("head").kernel.numpy().copy()
     model.fit(check_texts(TEXTS * 3), np.tile(LABELS, 3), epochs=3, batch_size=6, verbose=0)
-    changed = [not np.allclose(b, w.numpy()) for b, w in zip(before, layer.weights)]
-    assert changed == ([True, True, True, False] if trainable else [False] * 4)
+    changed = {w.name for w in layer.weights if not np.allclose(before[w.name], w.numpy())}
+    assert changed == ({"emb_0", "encoder_dense_kernel_0", "encoder_type_emb_0"} if trainable else set())
     assert not np.allclose(head_before, model.get_layer("head").kernel.numpy())
-    # The Keras variables share storage with the SavedModel's: the restored function sees the update.
-    restored = {v.name: v for v in layer._fn.variables}
-    np.testing.assert_array_equal(restored["emb:0"].numpy(), layer.weights[0].numpy())
+    # The Keras variables share storage with the SavedModel's: the restored functions see the update.
+    restored = {v.name: v for v in layer._encoder.variables}
+    np.testing.assert_array_equal(restored["emb:0"].numpy(), [w for w in layer.weights if w.name == "emb_0"][0].numpy())
+
+
+def test_hub_encoder_dropout_only_when_trainable_and_training(tiny_hub):
+    x = check_texts(TEXTS)
+    trainable = HubEncoder(tiny_hub[0], preprocessor=tiny_hub[1], trainable=True)
+    frozen = HubEncoder(tiny_hub[0], preprocessor=tiny_hub[1])
+    inference = np.asarray(trainable(x, training=False))
+    assert not np.allclose(np.asarray(trainable(x, training=True)), inference)   # the encoder's dropout runs
+    np.testing.assert_allclose(np.asarray(frozen(x, training=True)), inference, atol=1e-6)   # frozen: inference
+    by_signature = HubEncoder(tiny_hub[0], preprocessor=tiny_hub[1], trainable=True, signature="serving_default")
+    np.testing.assert_allclose(np.asarray(by_signature(x, training=True)), inference, atol=1e-6)
 
 
 def test_hub_encoder_keras_round_trip_keeps_fine_tuned_weights(tiny_hub, tmp_path):
     model, layer = _hub_classifier(*tiny_hub, trainable=True)
     x = check_texts(TEXTS)
-    original = HubEncoder(tiny_hub[0], preprocessor=tiny_hub[1]).weights[0].numpy()
+    original = HubEncoder(tiny_hub[0], preprocessor=tiny_hub[1]).weights[0].numpy()   # emb, as in the SavedModel
     model.fit(x, LABELS, epochs=3, verbose=0)
     model.save(tmp_path / "hub.keras")
     loaded = keras.models.load_model(tmp_path / "hub.keras")
