@@ -77,7 +77,8 @@ __version__ = "0.1.0"
 # keras_tl.text needs the `text` extra (keras-hub) and takes seconds to import: load it on first use.
 _TEXT_NAMES = (
     "BertPoolingClassifier", "EncoderUnavailableError", "HubEncoder", "SequencePooling", "check_texts",
-    "encode_texts", "export_tfhub", "keras_hub_classifier", "load_minilm", "minilm_path", "pooled_encoder",
+    "encode_texts", "export_tfhub", "export_tfhub_preprocessor", "keras_hub_classifier", "load_minilm",
+    "minilm_path", "pooled_encoder",
     "random_weights_like", "set_trainable_top_layers", "text_features",
 )
 

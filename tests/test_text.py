@@ -233,3 +233,10 @@ def test_minilm_export_matches_keras_hub(minilm, tmp_path):
     np.testing.assert_allclose(mean, text.text_features(backbone, pre, x, pooling="mean"), atol=1e-4)
     with pytest.raises(ValueError, match="exists"):
         text.export_tfhub(backbone, path)
+    # With the exported preprocessor, the TF-Hub path takes raw strings, in a model saved as .keras.
+    pre_path = text.export_tfhub_preprocessor(pre, tmp_path / "minilm_preprocess")
+    inputs = keras.Input(shape=(), dtype="string")
+    model = keras.Model(inputs, HubEncoder(str(path), preprocessor=str(pre_path), output="mean")(inputs))
+    np.testing.assert_allclose(model.predict(x, verbose=0), mean, atol=1e-5)
+    model.save(tmp_path / "hub_minilm.keras")
+    np.testing.assert_allclose(keras.models.load_model(tmp_path / "hub_minilm.keras").predict(x, verbose=0), mean, atol=1e-5)
