@@ -37,7 +37,7 @@ def test_no_duplicates_and_not_one_word_separable():
         has = np.array([word in t.lower().split() for t in texts])
         acc = max(np.mean(has == labels.astype(bool)), np.mean(has != labels.astype(bool)))
         best = max(best, acc)
-    assert best < 0.7, best
+    assert best < 0.65, best   # measured: 0.57 ("i")
 
 
 def test_csv_columns_and_loader_errors(tmp_path):
