@@ -172,11 +172,17 @@ def measure_forgetting(
 # --------------------------------------------------------------------------- #
 # Rehearsal
 # --------------------------------------------------------------------------- #
-def two_head_model(source_model: keras.Model, target_model: keras.Model, name: str = "two_heads") -> keras.Model:
+def two_head_model(
+    source_model: keras.Model, target_model: keras.Model, train_source_head: bool = False, name: str = "two_heads"
+) -> keras.Model:
     """One model with the target and the source head on the shared base: outputs ``{"target", "source"}``.
 
     Both nested models are called on the same input, so the shared base gets
-    gradients from both tasks (the source head trains too). Compile it with a
+    gradients from both tasks. The source head (the layers of
+    ``source_model`` not shared with ``target_model``) is frozen unless
+    ``train_source_head``: trained on a small rehearsal memory it would overfit
+    it (measured in ``10_forgetting``), while frozen it makes the base keep
+    serving the source classifier as it is. Compile it with a
     loss per output, e.g. ``loss={"target": "sparse_categorical_crossentropy",
     "source": "sparse_categorical_crossentropy"}``.
 
@@ -196,6 +202,10 @@ def two_head_model(source_model: keras.Model, target_model: keras.Model, name: s
         raise ValueError(
             f"Input shapes differ: source {source_model.input_shape[1:]} and target {target_model.input_shape[1:]}."
         )
+    shared = {id(v) for v in shared_variables(source_model, target_model)}
+    for layer in source_model.layers:
+        if layer.weights and not any(id(v) in shared for v in layer.weights):
+            layer.trainable = bool(train_source_head)
     inputs = keras.Input(shape=tuple(target_model.input_shape[1:]), name="image")
     return keras.Model(inputs, {"target": target_model(inputs), "source": source_model(inputs)}, name=name)
 
