@@ -137,8 +137,8 @@ class GradualUnfreezing(keras.callbacks.Callback):
     ``iterations``.
 
     ``log`` holds, per epoch, the trainable groups and each layer's flag, for
-    checking. TensorFlow backend (JAX's ``fit`` fixes the trainable set before
-    the first epoch).
+    checking. Tested on the TensorFlow backend only (JAX was not installed
+    where this was written).
 
     Example:
         >>> import numpy as np

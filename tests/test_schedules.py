@@ -169,6 +169,10 @@ def test_discriminative_with_gradual_unfreezing():
     model.fit(x, y, epochs=3, batch_size=8, verbose=0, callbacks=[cb])
     assert model.optimizer is opt and int(opt.iterations) == 6
     assert cb.log[-1]["groups"] == ["block2", "block1"]
+    # fine_tune rebuilds the optimizer from its config: the class and the per-variable factors survive
+    fine_tune(model, "all", lr_factor=0.1)
+    assert type(model.optimizer) is type(opt) and model.optimizer.lr_multipliers == opt.lr_multipliers
+    assert float(model.optimizer.learning_rate) == pytest.approx(1e-4)
 
 
 def test_discriminative_bad_inputs():
