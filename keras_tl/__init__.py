@@ -17,6 +17,8 @@ one per idea:
 * :mod:`keras_tl.text` -- BERT for text: TF-Hub SavedModels as a Keras 3 layer (:class:`HubEncoder`),
   KerasHub classifiers, the offline MiniLM and its TF-Hub export (needs the ``text`` extra; imported
   on first use).
+* :mod:`keras_tl.schedules` -- gradual unfreezing (a callback) and discriminative learning rates (ULMFiT).
+* :mod:`keras_tl.forgetting` -- catastrophic forgetting measured; rehearsal and L2-SP to reduce it.
 * :mod:`keras_tl.ensembles` -- average the predictions of several models, soft or hard voting.
 * :mod:`keras_tl.tour` -- the headline demo (``python -m keras_tl tour``).
 
@@ -28,6 +30,7 @@ Example:
 """
 
 from . import advisor, approaches, backbones, benefits, datasets, ensembles, similarity, source_model, strategies
+from . import forgetting, schedules
 from .advisor import Recommendation, SweepResult, advise, builtin_targets, sweep, train_strategy
 from .approaches import SourceReport, develop_source_model, reuse, select_pretrained_model, select_source_task, tune
 from .backbones import BACKBONES, BackboneWeightsUnavailable, Preprocess, available, get_spec, load_backbone
@@ -53,6 +56,10 @@ from .datasets import (
     stratified_split,
     transfer_task,
 )
+from .forgetting import (
+    L2SP, ForgettingReport, RehearsalData, accuracy_of, apply_l2sp, l2sp_penalty, measure_forgetting, two_head_model,
+)
+from .schedules import GradualUnfreezing, discriminative_lr, layer_groups
 from .similarity import SimilarityReport, coral_distance, jensen_shannon, leep, logme, mmd
 from .similarity import similarity as measure_similarity
 from .source_model import build_source_cnn, majority_baseline, pretrain_source_model
@@ -105,6 +112,9 @@ __all__ = [
     "approaches", "Preprocess", "SourceReport", "develop_source_model", "reuse", "select_pretrained_model",
     "select_source_task", "tune",
     "advisor", "Recommendation", "SweepResult", "advise", "builtin_targets", "sweep", "train_strategy",
+    "schedules", "GradualUnfreezing", "discriminative_lr", "layer_groups",
+    "forgetting", "L2SP", "ForgettingReport", "RehearsalData", "accuracy_of", "apply_l2sp", "l2sp_penalty",
+    "measure_forgetting", "two_head_model",
     "similarity", "SimilarityReport", "coral_distance", "jensen_shannon", "leep", "logme", "measure_similarity", "mmd",
     "ensembles", "Vote", "accuracy", "average_predictions", "ensemble_model", "member_accuracies",
     "text", *_TEXT_NAMES,
