@@ -17,6 +17,8 @@ one per idea:
 * :mod:`keras_tl.text` -- BERT for text: TF-Hub SavedModels as a Keras 3 layer (:class:`HubEncoder`),
   KerasHub classifiers, the offline MiniLM and its TF-Hub export (needs the ``text`` extra; imported
   on first use).
+* :mod:`keras_tl.adaptation` -- cross-domain transfer: closed-form CORAL and Deep CORAL
+  (a ``keras.Model`` trained on labelled source and unlabelled target batches).
 * :mod:`keras_tl.ensembles` -- average the predictions of several models, soft or hard voting.
 * :mod:`keras_tl.tour` -- the headline demo (``python -m keras_tl tour``).
 
@@ -27,7 +29,8 @@ Example:
     (100, 28, 28)
 """
 
-from . import advisor, approaches, backbones, benefits, datasets, ensembles, similarity, source_model, strategies
+from . import adaptation, advisor, approaches, backbones, benefits, datasets, ensembles, similarity, source_model, strategies
+from .adaptation import CORAL, DeepCORAL, DomainBatches, coral, coral_loss
 from .advisor import Recommendation, SweepResult, advise, builtin_targets, sweep, train_strategy
 from .approaches import SourceReport, develop_source_model, reuse, select_pretrained_model, select_source_task, tune
 from .backbones import BACKBONES, BackboneWeightsUnavailable, Preprocess, available, get_spec, load_backbone
@@ -107,5 +110,6 @@ __all__ = [
     "advisor", "Recommendation", "SweepResult", "advise", "builtin_targets", "sweep", "train_strategy",
     "similarity", "SimilarityReport", "coral_distance", "jensen_shannon", "leep", "logme", "measure_similarity", "mmd",
     "ensembles", "Vote", "accuracy", "average_predictions", "ensemble_model", "member_accuracies",
+    "adaptation", "CORAL", "DeepCORAL", "DomainBatches", "coral", "coral_loss",
     "text", *_TEXT_NAMES,
 ]
