@@ -19,6 +19,8 @@ one per idea:
   on first use).
 * :mod:`keras_tl.schedules` -- gradual unfreezing (a callback) and discriminative learning rates (ULMFiT).
 * :mod:`keras_tl.forgetting` -- catastrophic forgetting measured; rehearsal and L2-SP to reduce it.
+* :mod:`keras_tl.adaptation` -- cross-domain transfer: closed-form CORAL and Deep CORAL
+  (a ``keras.Model`` trained on labelled source and unlabelled target batches).
 * :mod:`keras_tl.ensembles` -- average the predictions of several models, soft or hard voting.
 * :mod:`keras_tl.tour` -- the headline demo (``python -m keras_tl tour``).
 
@@ -29,8 +31,9 @@ Example:
     (100, 28, 28)
 """
 
-from . import advisor, approaches, backbones, benefits, datasets, ensembles, similarity, source_model, strategies
+from . import adaptation, advisor, approaches, backbones, benefits, datasets, ensembles, similarity, source_model, strategies
 from . import forgetting, schedules
+from .adaptation import CORAL, DeepCORAL, DomainBatches, coral, coral_loss
 from .advisor import Recommendation, SweepResult, advise, builtin_targets, sweep, train_strategy
 from .approaches import SourceReport, develop_source_model, reuse, select_pretrained_model, select_source_task, tune
 from .backbones import BACKBONES, BackboneWeightsUnavailable, Preprocess, available, get_spec, load_backbone
@@ -117,5 +120,6 @@ __all__ = [
     "measure_forgetting", "two_head_model",
     "similarity", "SimilarityReport", "coral_distance", "jensen_shannon", "leep", "logme", "measure_similarity", "mmd",
     "ensembles", "Vote", "accuracy", "average_predictions", "ensemble_model", "member_accuracies",
+    "adaptation", "CORAL", "DeepCORAL", "DomainBatches", "coral", "coral_loss",
     "text", *_TEXT_NAMES,
 ]
