@@ -136,6 +136,11 @@ class GradualUnfreezing(keras.callbacks.Callback):
     slots start at zero. A learning-rate schedule keeps counting from
     ``iterations``.
 
+    The callback sets the base's flags itself: whatever ``freeze_to`` or
+    ``fine_tune`` left there is overridden (layers with weights outside the
+    groups are frozen; the head always trains). Combine it with
+    :func:`discriminative_lr` for ULMFiT's full recipe.
+
     ``log`` holds, per epoch, the trainable groups and each layer's flag, for
     checking. Tested on the TensorFlow backend only (JAX was not installed
     where this was written).
@@ -241,7 +246,6 @@ class GradualUnfreezing(keras.callbacks.Callback):
         self.model.optimizer = new
 
     def on_train_begin(self, logs=None):
-        base, _ = _base_and_head(self.model)
         bn_ok = (lambda layer: self.train_bn or not isinstance(layer, keras.layers.BatchNormalization))
         to_come = [layer for layers in self._groups.values() for layer in layers if bn_ok(layer)]
         self._ensure_optimizer_knows(to_come)
