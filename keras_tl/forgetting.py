@@ -47,6 +47,7 @@ import keras
 import numpy as np
 
 from .strategies import _nested_base
+from .validation import check_labels, check_model_input, check_xy
 
 __all__ = [
     "ForgettingReport", "L2SP", "RehearsalData", "accuracy_of", "apply_l2sp", "l2sp_penalty", "measure_forgetting",
@@ -65,9 +66,12 @@ def accuracy_of(model: keras.Model, x, y, batch_size: int = 512) -> float:
         >>> 0.0 <= accuracy_of(build_source_cnn(), np.zeros((4, 28, 28)), np.zeros(4)) <= 1.0
         True
     """
-    y = np.asarray(y)
     if len(x) != len(y) or len(y) == 0:
         raise ValueError(f"x and y must be non-empty and of the same length: got {len(x)} and {len(y)}.")
+    x = check_model_input(model, x)
+    outputs = getattr(model, "outputs", None) or []
+    n_classes = int(outputs[0].shape[-1]) if len(outputs) == 1 and outputs[0].shape[-1] else None
+    y = check_labels(y, n=len(x), n_classes=n_classes)
     p = model.predict(x, batch_size=batch_size, verbose=0)
     if isinstance(p, (dict, list, tuple)):
         raise ValueError(f"Model {model.name!r} has several outputs; give a single-output model.")
@@ -154,6 +158,11 @@ def measure_forgetting(
         raise ValueError(f"fit_model {fit_model.name!r} does not contain target_model {target_model.name!r}.")
     if getattr(fit_model, "optimizer", None) is None:
         raise ValueError(f"fit_model {fit_model.name!r} is not compiled: call compile(...) first.")
+    for what, pair in (("source_test", source_test), ("target_val", target_val)):
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise ValueError(f"{what} of type {type(pair).__name__} is not allowed: give a pair (x, y).")
+    if y is not None:
+        x, y = check_xy(x, y)
     source_before = accuracy_of(source_model, *source_test)
     target_before = accuracy_of(target_model, *target_val)
     start = time.perf_counter()

@@ -27,6 +27,8 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from .validation import check_images, check_labels, check_model_input, check_xy
+
 __all__ = [
     "add_head", "architecture_only", "extract_features", "feature_extractor", "fine_tune", "fit_logistic_regression",
     "freeze", "freeze_to", "replace_head", "set_trainable", "train_head_on_features", "trainable_summary", "unfreeze",
@@ -405,8 +407,7 @@ def extract_features(base: keras.Model, x, batch_size: int = 256, verbose: int |
         >>> extract_features(base, np.zeros((3, 28, 28))).shape
         (3, 3136)
     """
-    if len(x) == 0:
-        raise ValueError("x is empty: there are no images to extract features from.")
+    x = check_model_input(base, x)
     return np.asarray(base.predict(x, batch_size=batch_size, verbose=verbose))
 
 
@@ -452,6 +453,15 @@ def train_head_on_features(
         )
     if not learning_rate > 0:
         raise ValueError(f"learning_rate={learning_rate!r} is not allowed: give a positive number.")
+    if not isinstance(n_classes, (int, np.integer)) or isinstance(n_classes, bool) or n_classes < 2:
+        raise ValueError(f"n_classes={n_classes!r} is not allowed: a classifier needs at least 2 classes.")
+    if not isinstance(epochs, (int, np.integer)) or isinstance(epochs, bool) or epochs < 1:
+        raise ValueError(f"epochs={epochs!r} is not allowed: give an int >= 1.")
+    images = not _takes_strings(base)
+    x, y = check_xy(x, y, n_classes=int(n_classes), shape=_input_shape(base), images=images)
+    if validation_data is not None:
+        validation_data = _check_validation(validation_data, int(n_classes), _input_shape(base), images)
+    n_classes = int(n_classes)
     keras.utils.set_random_seed(seed)
     model = add_head(base, n_classes, dropout=dropout)
     layers_after_base = model.layers[model.layers.index(base) + 1:]
@@ -473,6 +483,26 @@ def train_head_on_features(
     return model, history
 
 
+def _input_shape(model: keras.Model) -> tuple | None:
+    inputs = getattr(model, "inputs", None)
+    return tuple(inputs[0].shape[1:]) if inputs and len(inputs) == 1 else None
+
+
+def _takes_strings(model: keras.Model) -> bool:
+    return any(str(getattr(i, "dtype", "")) == "string" for i in getattr(model, "inputs", None) or [])
+
+
+def _check_validation(validation_data, n_classes: int | None, shape: tuple | None, images: bool = True) -> tuple:
+    """Check ``validation_data`` is an ``(x, y)`` pair of valid images and labels."""
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+        raise ValueError(
+            f"validation_data of type {type(validation_data).__name__} is not allowed: give a pair (x_val, y_val)."
+        )
+    return check_xy(
+        *validation_data, n_classes=n_classes, shape=shape, names=("validation_data[0]", "validation_data[1]"), images=images
+    )
+
+
 def fit_logistic_regression(features: np.ndarray, y, C: float = 1.0, max_iter: int = 2000, seed: int = 0):
     """Fit scikit-learn's logistic regression on extracted features (standardised first).
 
@@ -489,11 +519,12 @@ def fit_logistic_regression(features: np.ndarray, y, C: float = 1.0, max_iter: i
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    features = np.asarray(features)
+    features = check_images(features, "features")
     if features.ndim != 2:
         features = features.reshape(len(features), -1)
     if len(features) != len(y):
         raise ValueError(f"features and y have different lengths: {len(features)} and {len(y)}.")
+    y = check_labels(y)
     if C <= 0:
         raise ValueError(f"C={C!r} is not allowed: the inverse regularisation strength must be positive.")
     if len(np.unique(y)) < 2:
