@@ -424,6 +424,7 @@ def train_head_on_features(
     seed: int = 0,
     verbose: int | str = "auto",
     callbacks: list | None = None,
+    checkpoint_dir: str | None = None,
 ) -> tuple[keras.Model, keras.callbacks.History]:
     """Feature extraction, fast: run the frozen base once, then train only the head on the cached features.
 
@@ -437,6 +438,9 @@ def train_head_on_features(
     ``add_head(base)`` on the images, minus the repeated forward passes.
     A base with trainable weights raises ``ValueError``. ``callbacks`` go to
     the head's ``fit`` (e.g. ``keras.callbacks.EarlyStopping`` on ``val_accuracy``).
+    With ``checkpoint_dir`` the head trains through :func:`keras_tl.fit_resumable`: a run
+    interrupted between epochs resumes from its last completed epoch when called again
+    (every epoch reseeded from ``(seed, epoch)``).
 
     Example:
         >>> from keras_tl.source_model import build_source_cnn
@@ -476,9 +480,13 @@ def train_head_on_features(
     val = None
     if validation_data is not None:
         val = (extract_features(base, validation_data[0]), validation_data[1])
-    history = head.fit(
-        features, y, validation_data=val, epochs=epochs, batch_size=batch_size, verbose=verbose, callbacks=callbacks
-    )
+    fit_args = dict(validation_data=val, epochs=epochs, batch_size=batch_size, verbose=verbose)
+    if checkpoint_dir is None:
+        history = head.fit(features, y, callbacks=callbacks, **fit_args)
+    else:
+        from .checkpoints import fit_resumable
+
+        history = fit_resumable(head, features, y, checkpoint_dir=checkpoint_dir, seed=seed, callbacks=callbacks, **fit_args)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), **compile_args)
     return model, history
 
