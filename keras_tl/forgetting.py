@@ -216,7 +216,54 @@ def two_head_model(
         if layer.weights and not any(id(v) in shared for v in layer.weights):
             layer.trainable = bool(train_source_head)
     inputs = keras.Input(shape=tuple(target_model.input_shape[1:]), name="image")
+    flat = _two_heads_on_shared_base(source_model, target_model, inputs, name)
+    if flat is not None:
+        return flat
     return keras.Model(inputs, {"target": target_model(inputs), "source": source_model(inputs)}, name=name)
+
+
+def _layers_after(model: keras.Model, layer: keras.Layer) -> list | None:
+    """The layers of ``model`` after ``layer`` if they form a plain chain from it to the output, else None."""
+    layers = model.layers
+    if layer not in layers:
+        return None
+    chain, prev = layers[layers.index(layer) + 1:], layer
+    try:
+        for lyr in chain:
+            if len(lyr._inbound_nodes) != 1 or lyr.input._keras_history.operation is not prev:
+                return None
+            prev = lyr
+        return chain if model.output._keras_history.operation is prev else None
+    except (AttributeError, ValueError):
+        return None
+
+
+def _two_heads_on_shared_base(source_model, target_model, inputs, name: str) -> keras.Model | None:
+    """Base once, then both heads' layers on its output: every layer appears once, so ``.keras`` files load.
+
+    Calling both nested models would put the shared layers in two sub-models of the saved file, and
+    Keras then restores them in one place only. Returns None when the models are not plain chains
+    above the base (then the nested form is used).
+    """
+    base = _nested_base(target_model)
+    if base is None or not base.layers:
+        return None
+    cut = base.layers[-1]
+    source_head = _layers_after(source_model, cut)
+    target_head = _layers_after(target_model, base)
+    if not source_head or not target_head:
+        return None
+    try:
+        features = base(inputs)
+        outputs = {}
+        for key, head in (("target", target_head), ("source", source_head)):
+            x = features
+            for layer in head:
+                x = layer(x)
+            outputs[key] = x
+        return keras.Model(inputs, outputs, name=name)
+    except ValueError:  # e.g. a layer name used by both heads
+        return None
 
 
 class RehearsalData(keras.utils.PyDataset):
