@@ -31,6 +31,7 @@ import keras
 import numpy as np
 
 from . import backbones, datasets, source_model, strategies
+from .validation import check_xy
 
 __all__ = [
     "SourceReport",
@@ -200,6 +201,12 @@ def tune(
         raise ValueError(f"head_epochs={head_epochs}, fine_tune_epochs={fine_tune_epochs}: give >= 1 and >= 0.")
     if not learning_rate > 0:
         raise ValueError(f"learning_rate={learning_rate!r} is not allowed: give a positive number.")
+    if not isinstance(train, (tuple, list)) or len(train) != 2:
+        raise ValueError(f"train of type {type(train).__name__} is not allowed: give a pair (x, y).")
+    shape, n_classes = strategies._input_shape(model), int(model.output_shape[-1])
+    train = check_xy(*train, n_classes=n_classes, shape=shape, names=("train[0]", "train[1]"))
+    if validation is not None:
+        validation = strategies._check_validation(validation, n_classes, shape)
     keras.utils.set_random_seed(seed)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])

@@ -177,6 +177,8 @@ class Vote(keras.layers.Layer):
     def __init__(self, voting: str = "soft", weights: Sequence[float] | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         self.voting = _check_voting(voting)
+        if weights is not None:
+            _check_weights(weights, len(list(weights)))
         self.member_weights = None if weights is None else [float(w) for w in weights]
 
     def call(self, inputs):

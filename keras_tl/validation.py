@@ -114,7 +114,7 @@ def check_labels(y: Any, name: str = "y", n: int | None = None, n_classes: int |
         if not np.isfinite(a).all():
             raise ValueError(f"{name} contains NaN or infinite labels; allowed: integer class labels 0..k-1.")
         if not np.all(a == np.round(a)):
-            bad = a[a != np.round(a)][0]
+            bad = a[a != np.round(a)][0].item()
             raise ValueError(f"{name} holds the non-integer label {bad!r}; allowed: whole class indices 0..k-1.")
     a = a.astype(np.int64)
     low = int(a.min())
