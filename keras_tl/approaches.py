@@ -135,6 +135,7 @@ def reuse(
     layer: str | None = None,
     input_shape: tuple[int, ...] | None = None,
     dropout: float = 0.0,
+    seed: int | None = None,
 ) -> keras.Model:
     """Step 3 (both approaches): the frozen base plus a new head for the target classes.
 
@@ -144,7 +145,7 @@ def reuse(
     approach ``base`` is a registry backbone; give ``input_shape`` when the
     target images differ (e.g. ``(28, 28)`` grayscale) and an adapter
     (grayscale to RGB, resize) plus the backbone's ``preprocess_input`` are
-    put in front, as Keras layers.
+    put in front, as Keras layers. ``seed`` (optional) seeds the new head's weights.
 
     Example:
         >>> base = select_pretrained_model("MobileNetV2", weights=None, input_shape=(32, 32, 3))
@@ -157,12 +158,12 @@ def reuse(
         names = [lyr.name for lyr in base.layers]
         cut = layer or (source_model.FEATURE_LAYER if source_model.FEATURE_LAYER in names else names[-2])
         frozen = strategies.feature_extractor(base, cut)
-        return strategies.add_head(frozen, n_classes, dropout=dropout, name="reused")
+        return strategies.add_head(frozen, n_classes, dropout=dropout, name="reused", seed=seed)
     strategies.set_trainable(base, False)
     size = base.input_shape[1:3]
     preprocessing = [datasets.image_adapter(tuple(size)), backbones.Preprocess(spec.name)]
     return strategies.add_head(base, n_classes, dropout=dropout, name="reused",
-                               input_shape=input_shape or base.input_shape[1:], preprocessing=preprocessing)
+                               input_shape=input_shape or base.input_shape[1:], preprocessing=preprocessing, seed=seed)
 
 
 def _registry_spec(model: keras.Model):

@@ -124,6 +124,7 @@ def measure_forgetting(
     x,
     y=None,
     fit_model: keras.Model | None = None,
+    seed: int | None = None,
     **fit_kwargs,
 ) -> ForgettingReport:
     """Fit on the target and report the source accuracy before and after (catastrophic forgetting).
@@ -134,7 +135,8 @@ def measure_forgetting(
     ``fit_model`` is what gets ``fit(x, y, **fit_kwargs)``, compiled by you:
     ``target_model`` by default, or a :func:`two_head_model` fed by
     :class:`RehearsalData`. Accuracies: ``source_model`` on ``source_test`` and
-    ``target_model`` on ``target_val``, both ``(x, y)``.
+    ``target_model`` on ``target_val``, both ``(x, y)``. ``seed`` (optional) seeds the
+    fit (``keras.utils.set_random_seed``: shuffling, dropout).
 
     Example:
         >>> import numpy as np
@@ -166,6 +168,8 @@ def measure_forgetting(
     source_before = accuracy_of(source_model, *source_test)
     target_before = accuracy_of(target_model, *target_val)
     start = time.perf_counter()
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
     history = fit_model.fit(x, y, **fit_kwargs)
     seconds = time.perf_counter() - start
     return ForgettingReport(

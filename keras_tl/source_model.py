@@ -64,6 +64,7 @@ def build_source_cnn(
     units: int = 128,
     dropout: float = 0.3,
     name: str = "source_cnn",
+    seed: int | None = None,
 ) -> keras.Model:
     """Build the compact source CNN (two conv blocks, a dense feature layer, a softmax head).
 
@@ -73,6 +74,7 @@ def build_source_cnn(
     is the head to replace. BatchNormalization uses momentum 0.9 (Keras's
     default is 0.99) so that its moving statistics keep up when a copy with
     random weights is trained for only a few hundred steps on a small target.
+    ``seed`` (optional) seeds the initial weights (``keras.utils.set_random_seed``).
 
     Example:
         >>> model = build_source_cnn(n_classes=5)
@@ -84,6 +86,8 @@ def build_source_cnn(
     if len(input_shape) not in (2, 3) or (len(input_shape) == 3 and input_shape[-1] != 1):
         raise ValueError(f"input_shape={input_shape!r} is not allowed: give (h, w) or (h, w, 1) grayscale.")
     h, w = input_shape[:2]
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
     inputs = keras.Input(shape=tuple(input_shape), name="image")
     x = keras.layers.Reshape((h, w, 1), name="add_channel")(inputs)
     x = keras.layers.Rescaling(1.0 / 255, name="rescale")(x)

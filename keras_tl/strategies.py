@@ -84,6 +84,7 @@ def add_head(
     name: str | None = None,
     input_shape: tuple[int, ...] | None = None,
     preprocessing: list | None = None,
+    seed: int | None = None,
 ) -> keras.Model:
     """Put a new softmax classifier for ``n_classes`` on ``base``.
 
@@ -93,6 +94,7 @@ def add_head(
     inference mode in Keras 3, so a frozen base never updates its statistics.
     ``preprocessing`` layers (e.g. ``[image_adapter(32), Preprocess("VGG16")]``)
     run before the base, on inputs of ``input_shape`` (default: the base's).
+    ``seed`` (optional) seeds the new head's weights (``keras.utils.set_random_seed``).
 
     Example:
         >>> from keras_tl.backbones import load_backbone
@@ -104,6 +106,8 @@ def add_head(
         raise ValueError(f"n_classes={n_classes!r} is not allowed: a classifier needs at least 2 classes.")
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"dropout={dropout!r} is not allowed: give a rate in [0, 1).")
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
     inputs = keras.Input(shape=tuple(input_shape or base.input_shape[1:]), name="image")
     x = inputs
     for layer in preprocessing or []:
@@ -368,13 +372,15 @@ def trainable_summary(model: keras.Model) -> str:
     return "\n".join(rows)
 
 
-def replace_head(model: keras.Model, n_classes: int, cut_at: str | None = None, name: str | None = None) -> keras.Model:
+def replace_head(
+    model: keras.Model, n_classes: int, cut_at: str | None = None, name: str | None = None, seed: int | None = None
+) -> keras.Model:
     """Swap the classifier of a full model for a new ``n_classes`` softmax.
 
     The course example: a 1000-class ImageNet model becomes a 2-class one.
     The model is cut at ``cut_at`` (default: the input of its last layer) and
     a fresh ``Dense(n_classes, softmax)`` named ``head`` goes on top; every
-    other layer is shared with ``model``.
+    other layer is shared with ``model``. ``seed`` (optional) seeds the new head's weights.
 
     Example:
         >>> vgg = keras.applications.VGG16(weights=None, input_shape=(32, 32, 3))
@@ -390,6 +396,8 @@ def replace_head(model: keras.Model, n_classes: int, cut_at: str | None = None, 
         cut_at = names[-2]
     if cut_at not in names:
         raise ValueError(f"Unknown layer {cut_at!r} in model {model.name!r}; layers are: {names}.")
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
     features = model.get_layer(cut_at).output
     outputs = keras.layers.Dense(n_classes, activation="softmax", name="head")(features)
     return keras.Model(model.inputs, outputs, name=name or f"{model.name}_{n_classes}_classes")

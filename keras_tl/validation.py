@@ -172,8 +172,8 @@ def check_model_input(model: Any, x: Any, name: str = "x") -> Any:
         ...
         ValueError: x has samples of shape (5, 5), but the model takes (4, 4) (None: any size); resize or reshape the inputs (keras_tl.image_adapter) to match.
     """
-    shape = None
-    inputs = getattr(model, "inputs", None)
-    if inputs and len(inputs) == 1 and getattr(inputs[0], "dtype", "float32") != "string":
-        shape = tuple(inputs[0].shape[1:])
+    inputs = getattr(model, "inputs", None) or []
+    if any(str(getattr(i, "dtype", "")) == "string" for i in inputs):
+        return x  # a text model: keras_tl.text.check_texts checks its inputs
+    shape = tuple(inputs[0].shape[1:]) if len(inputs) == 1 else None
     return check_images(x, name, shape=shape)

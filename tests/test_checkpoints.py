@@ -160,6 +160,34 @@ def test_seeded_functions_repeat():
     assert_same_weights(w1, keras_tl.architecture_only(tiny_cnn(), seed=7).get_weights())
 
 
+def test_seed_argument_on_every_builder_of_new_weights():
+    def small(seed):
+        return keras_tl.build_source_cnn(filters=(4, 8), units=8, seed=seed)
+
+    builders = {
+        "build_source_cnn": small,
+        "add_head": lambda s: keras_tl.add_head(keras_tl.feature_extractor(small(0), "flatten"), 3, seed=s),
+        "replace_head": lambda s: keras_tl.replace_head(small(0), 3, seed=s),
+        "reuse": lambda s: keras_tl.reuse(small(0), 3, seed=s),
+    }
+    for name, build in builders.items():
+        a, b, c = build(11).get_weights(), build(11).get_weights(), build(12).get_weights()
+        assert_same_weights(a, b)
+        assert any(not np.array_equal(x, y) for x, y in zip(a, c)), name
+
+
+def test_measure_forgetting_same_seed_same_report():
+    def run():
+        source = tiny_cnn(0)
+        target = keras_tl.add_head(keras_tl.feature_extractor(source, "flatten", trainable=True), 3, seed=0)
+        target.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        report = keras_tl.measure_forgetting(source, target, (X, Y), (X, Y), X, Y, seed=3, epochs=2, batch_size=16,
+                                             verbose=0)
+        return report.source_after, report.history["loss"]
+
+    assert run() == run()
+
+
 # --------------------------------------------------------------------------- #
 # Weight files
 # --------------------------------------------------------------------------- #
