@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import keras_tl
-from keras_tl import checkpoints, source_model
+from keras_tl import source_model
 from keras_tl.checkpoints import EpochSeed, WeightsFileError, atomic_write, fit_resumable, load_weights
 from keras_tl.datasets import TransferTask
 
