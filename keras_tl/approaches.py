@@ -25,7 +25,11 @@ Example:
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -185,6 +189,8 @@ def tune(
     batch_size: int = 16,
     seed: int = 0,
     verbose: int | str = 2,
+    checkpoint_dir: str | os.PathLike | None = None,
+    callbacks: list | None = None,
 ) -> dict:
     """Step 4 (both approaches): train the new head, then fine-tune the top of the base.
 
@@ -192,11 +198,21 @@ def tune(
     at ``learning_rate``. Phase 2 calls :func:`keras_tl.strategies.fine_tune`
     (``fine_tune_layers`` of the base unfrozen, BatchNorm kept in inference
     mode, learning rate times ``lr_factor``) and fits ``fine_tune_epochs``
-    more. ``fine_tune_epochs=0`` stops after phase 1. Returns the two Keras
+    more. ``fine_tune_epochs=0`` stops after phase 1. ``callbacks`` go to both
+    phases' ``fit`` (epochs are numbered across the phases). Returns the two Keras
     ``History.history`` dicts, ``{"head": ..., "fine_tune": ...}``.
+
+    With ``checkpoint_dir`` both phases train through :func:`keras_tl.fit_resumable`
+    (a backup every epoch, one sub-folder per phase) and the weights after phase 1 are
+    kept in ``head.weights.h5`` there: a run interrupted in either phase, called again
+    with the same model (rebuilt the same way) and folder, resumes where it stopped.
+    The folder is emptied when the run completes. As with ``fit_resumable``, each epoch
+    is reseeded, so a checkpointed run equals other checkpointed runs with the same
+    ``seed``, not a run without ``checkpoint_dir``.
 
     Example:
         >>> histories = tune(model, task.target, task.target_val)  # doctest: +SKIP
+        >>> histories = tune(model, task.target, checkpoint_dir="tune_ckpt")  # doctest: +SKIP
     """
     if head_epochs < 1 or fine_tune_epochs < 0:
         raise ValueError(f"head_epochs={head_epochs}, fine_tune_epochs={fine_tune_epochs}: give >= 1 and >= 0.")
@@ -208,13 +224,48 @@ def tune(
     train = check_xy(*train, n_classes=n_classes, shape=shape, names=("train[0]", "train[1]"))
     if validation is not None:
         validation = strategies._check_validation(validation, n_classes, shape)
+    if checkpoint_dir is not None:
+        return _tune_resumable(model, train, validation, head_epochs, fine_tune_epochs, fine_tune_layers,
+                               learning_rate, lr_factor, batch_size, seed, verbose, Path(checkpoint_dir), callbacks)
     keras.utils.set_random_seed(seed)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    fit = dict(validation_data=validation, batch_size=batch_size, verbose=verbose)
+    fit = dict(validation_data=validation, batch_size=batch_size, verbose=verbose, callbacks=list(callbacks or []))
     histories = {"head": model.fit(*train, epochs=head_epochs, **fit).history}
     if fine_tune_epochs:
         strategies.fine_tune(model, layers=fine_tune_layers, lr_factor=lr_factor)
         histories["fine_tune"] = model.fit(*train, epochs=head_epochs + fine_tune_epochs,
                                            initial_epoch=head_epochs, **fit).history
+    return histories
+
+
+def _tune_resumable(model, train, validation, head_epochs, fine_tune_epochs, fine_tune_layers,
+                    learning_rate, lr_factor, batch_size, seed, verbose, folder: Path, callbacks) -> dict:
+    """:func:`tune` with a backup per epoch and the phase-1 result kept, so either phase resumes."""
+    from .checkpoints import atomic_write, fit_resumable
+
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"checkpoint_dir={str(folder)!r} is a file; allowed: a folder (created if missing).")
+    folder.mkdir(parents=True, exist_ok=True)
+    head_weights, head_history = folder / "head.weights.h5", folder / "head_history.json"
+    fit = dict(validation_data=validation, batch_size=batch_size, verbose=verbose, seed=seed, callbacks=callbacks)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    if head_weights.is_file() and head_history.is_file():  # phase 1 finished before the interruption
+        model.load_weights(head_weights)
+        histories = {"head": json.loads(head_history.read_text())}
+    else:
+        history = fit_resumable(model, *train, checkpoint_dir=folder / "head", epochs=head_epochs, **fit).history
+        histories = {"head": {k: [float(v) for v in vals] for k, vals in history.items()}}
+        atomic_write(head_weights, model.save_weights)
+        atomic_write(head_history, lambda tmp: Path(tmp).write_text(json.dumps(histories["head"])))
+    if fine_tune_epochs:
+        strategies.fine_tune(model, layers=fine_tune_layers, lr_factor=lr_factor)
+        histories["fine_tune"] = fit_resumable(model, *train, checkpoint_dir=folder / "fine_tune",
+                                               epochs=head_epochs + fine_tune_epochs, initial_epoch=head_epochs,
+                                               **fit).history
+    shutil.rmtree(folder / "head", ignore_errors=True)
+    shutil.rmtree(folder / "fine_tune", ignore_errors=True)
+    head_weights.unlink(missing_ok=True)
+    head_history.unlink(missing_ok=True)
     return histories

@@ -125,7 +125,18 @@ def fit_resumable(
             raise ValueError(f"checkpoint_dir={str(folder)!r} is a file; allowed: a folder (created if missing).")
         folder.mkdir(parents=True, exist_ok=True)
         own.insert(0, keras.callbacks.BackupAndRestore(str(folder), delete_checkpoint=True))
-    return model.fit(x, y, callbacks=own + list(callbacks or []), **fit_kwargs)
+    # The shuffling ops of ``fit``'s input pipeline take their seeds when ``fit`` builds it, from
+    # the global state *now*: seed it too, so a resumed call and an uninterrupted one agree even
+    # when different work (e.g. a skipped earlier phase) ran before them.
+    keras.utils.set_random_seed(seed % (2**31))
+    try:
+        return model.fit(x, y, callbacks=own + list(callbacks or []), **fit_kwargs)
+    finally:
+        # BackupAndRestore leaves the restored epoch on the model (Keras 3.15: ``model._initial_epoch``,
+        # never reset), so a *later* fit of the same model would start there instead of at its own
+        # ``initial_epoch``. Clear it: the restore only concerns this call.
+        if hasattr(model, "_initial_epoch"):
+            model._initial_epoch = None
 
 
 # --------------------------------------------------------------------------- #

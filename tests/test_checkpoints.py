@@ -350,3 +350,36 @@ def test_export_tfhub_interrupted_leaves_nothing(tmp_path, monkeypatch):
     (path / "saved_model.pb").write_bytes(b"garbage")
     with pytest.raises(OSError, match="saved_model.pb"):  # a damaged export names its file
         keras_tl.HubEncoder(str(path))
+
+
+# --------------------------------------------------------------------------- #
+# tune(checkpoint_dir=...): either phase resumes
+# --------------------------------------------------------------------------- #
+def _reused(seed=0):
+    keras.utils.set_random_seed(seed)
+    source = keras_tl.build_source_cnn(filters=(4, 8), units=16, n_classes=5, dropout=0.3)
+    return keras_tl.reuse(source, n_classes=3, seed=seed)
+
+
+@pytest.mark.parametrize("stop_after", [1, 3])  # in the head phase (2 epochs), in the fine-tune phase
+def test_tune_interrupted_then_resumed_equals_uninterrupted(tmp_path, stop_after):
+    args = dict(head_epochs=2, fine_tune_epochs=2, batch_size=16, seed=3, verbose=0)
+    whole = _reused()
+    full = keras_tl.tune(whole, (X, Y), (X, Y), checkpoint_dir=tmp_path / "a", **args)
+    assert len(full["head"]["loss"]) == 2 and len(full["fine_tune"]["loss"]) == 2
+    assert list((tmp_path / "a").iterdir()) == []  # a completed run leaves nothing to resume
+
+    with pytest.raises(Interrupt):
+        keras_tl.tune(_reused(), (X, Y), (X, Y), checkpoint_dir=tmp_path / "b", callbacks=[StopAfter(stop_after)], **args)
+    assert any((tmp_path / "b").iterdir())
+    resumed = _reused()  # a fresh process would rebuild the model the same way
+    keras_tl.tune(resumed, (X, Y), (X, Y), checkpoint_dir=tmp_path / "b", **args)
+    assert_same_weights(whole.get_weights(), resumed.get_weights())
+
+
+def test_tune_rejects_a_file_as_checkpoint_dir(tmp_path):
+    path = tmp_path / "file"
+    path.write_text("keep me")
+    with pytest.raises(ValueError, match="is a file"):
+        keras_tl.tune(_reused(), (X, Y), checkpoint_dir=path, head_epochs=1, fine_tune_epochs=0, verbose=0)
+    assert path.read_text() == "keep me"
