@@ -87,7 +87,7 @@ def main(argv=None) -> int:
     print(f"images processed              {n} of {n_full} (batch {args.batch_size})")
     print(f"wall time                     {total:.1f} s (first batch, with tracing: {t_first - t_start:.1f} s)")
     print(f"throughput                    {steady:.0f} images/s (after the first batch)")
-    print(f"extrapolated, all {n_full}     {n_full / steady / 60:.1f} min")
+    print(f"{'extrapolated, all ' + str(n_full):<30}{n_full / steady / 60:.1f} min")
     print(f"peak RSS                      {rss_before:.0f} MB before, {rss_after:.0f} MB after "
           f"(+{rss_after - rss_before:.0f} MB; features kept: {features.nbytes / 1e6:.0f} MB)")
     print(f"all {n_full} images resident at {args.size} px float32 would need {resident_gb:.1f} GB")

@@ -26,6 +26,8 @@ from nbclient.exceptions import CellExecutionError
 
 QUICK_LINE = re.compile(r"^QUICK\s*=\s*True\b", re.MULTILINE)
 ACCURACY = re.compile(r"acc(uracy)?\b|top-1", re.IGNORECASE)
+PROGRESS = re.compile(r"\d+/step\b|\d+/\d+ .*- \d+m?s")  # Keras fit/predict progress lines
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def set_quick(nb, quick: bool) -> bool:
@@ -44,7 +46,7 @@ def output_lines(nb) -> list[str]:
         for out in cell.get("outputs", []):
             text = out.get("text") or out.get("data", {}).get("text/plain", "")
             text = "".join(text) if isinstance(text, list) else text
-            lines += [ln.strip() for ln in text.splitlines() if ACCURACY.search(ln)]
+            lines += [ln.strip() for ln in text.splitlines() if ACCURACY.search(ln) and not PROGRESS.search(ln)]
     return lines
 
 
@@ -72,7 +74,7 @@ def main(argv=None) -> int:
             result = "passed" if has_quick else "passed (no QUICK line: ran as written)"
         except CellExecutionError as exc:
             failed += 1
-            result = "FAILED: " + (str(exc).strip().splitlines() or ["?"])[-1][:300]
+            result = "FAILED: " + (ANSI.sub("", str(exc)).strip().splitlines() or ["?"])[-1][:300]
         except Exception as exc:  # kernel died, timeout
             failed += 1
             result = f"FAILED: {type(exc).__name__}: {str(exc)[:300]}"

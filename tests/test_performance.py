@@ -3,6 +3,7 @@
 Timings are never checked here: they live in benchmarks/ and docs/performance.md.
 """
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -179,3 +180,38 @@ def test_helpers_train_under_mirrored_strategy_on_two_logical_cpus():
     run = subprocess.run([sys.executable, "-c", _MIRRORED], capture_output=True, text=True, env=env, timeout=300)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-4000:]
     assert "MIRRORED-OK 2" in run.stdout
+
+
+_DATA_PARALLEL = textwrap.dedent(
+    """
+    import os
+    os.environ["KERAS_BACKEND"] = "jax"
+    os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=2"
+    import keras, numpy as np
+    import keras_tl
+
+    devices = keras.distribution.list_devices("cpu")
+    assert len(devices) == 2, devices
+    keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
+    rng = np.random.default_rng(0)
+    x, y = rng.integers(0, 255, (64, 28, 28)).astype("uint8"), np.arange(64) % 3
+    keras.utils.set_random_seed(0)
+    base = keras_tl.feature_extractor(keras_tl.build_source_cnn(n_classes=3), "flatten")
+    model, hist = keras_tl.train_head_on_features(base, x, y, n_classes=3, epochs=1, batch_size=16, verbose=0)
+    model = keras_tl.fine_tune(model, layers="block2")
+    model.fit(x, y, epochs=1, batch_size=16, verbose=0)
+    kernel = model.get_layer("head").kernel.value
+    assert len(kernel.sharding.device_set) == 2, kernel.sharding  # replicated on both devices
+    assert np.isfinite(hist.history["loss"]).all()
+    print("DATA-PARALLEL-OK", len(devices))
+    """
+)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="needs jax (pip install 'jax[cpu]')")
+@pytest.mark.skipif(keras.backend.backend() == "jax", reason="runs in its own JAX process: the TF-backend run covers it")
+def test_helpers_train_under_jax_data_parallel_on_two_cpu_devices():
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    run = subprocess.run([sys.executable, "-c", _DATA_PARALLEL], capture_output=True, text=True, env=env, timeout=300)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-4000:]
+    assert "DATA-PARALLEL-OK 2" in run.stdout
