@@ -120,7 +120,7 @@ def test_image_dataset_feeds_fit_and_predict_with_preprocess():
     model = keras_tl.add_head(_frozen_base(), 3, input_shape=(32, 32, 1), preprocessing=[keras.layers.Resizing(28, 28)])
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     pre = keras.layers.Rescaling(1.0, offset=-128.0)
-    model.fit(keras_tl.image_dataset(x, y, batch_size=6, image_size=32, channels=1, preprocess=pre), epochs=1, verbose=0)
+    model.fit(keras_tl.image_dataset(x, y, batch_size=6, image_size=32, channels=1, preprocess=pre), epochs=1, shuffle=False, verbose=0)
     out = model.predict(keras_tl.image_dataset(x, batch_size=6, image_size=32, channels=1, preprocess=pre), verbose=0)
     assert out.shape == (12, 3)
 
