@@ -68,6 +68,8 @@ def test_bad_speed_options_raise(kwargs):
     assert keras.config.dtype_policy().name == "float32"
 
 
+@pytest.mark.skipif(keras.backend.backend() == "jax", reason="bfloat16 convolutions compile slowly on JAX's CPU "
+                    "backend (30 s); the pass-through is backend-independent and the TF run covers it")
 def test_pretrain_source_model_passes_speed_options(tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_TL_CACHE", str(tmp_path))
     x, y = _xy(40)
