@@ -217,3 +217,9 @@ def test_helpers_train_under_jax_data_parallel_on_two_cpu_devices():
     run = subprocess.run([sys.executable, "-c", _DATA_PARALLEL], capture_output=True, text=True, env=env, timeout=300)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-4000:]
     assert "DATA-PARALLEL-OK 2" in run.stdout
+
+
+def test_image_dataset_without_tensorflow_says_what_to_do(monkeypatch):
+    monkeypatch.setitem(sys.modules, "tensorflow", None)  # `import tensorflow` now raises ImportError
+    with pytest.raises(ImportError, match="image_adapter"):
+        keras_tl.image_dataset(np.zeros((2, 4, 4)), batch_size=1)
