@@ -24,6 +24,8 @@ one per idea:
 * :mod:`keras_tl.pipelines` -- ``tf.data`` input pipelines for images: resized on the fly, shuffled,
   cached and prefetched (:func:`image_dataset`).
 * :mod:`keras_tl.ensembles` -- average the predictions of several models, soft or hard voting.
+* :mod:`keras_tl.checkpoints` -- resumable ``fit`` (BackupAndRestore), safe weight loading, atomic writes.
+* :mod:`keras_tl.validation` -- the input checks every public function runs (``docs/errors.md``).
 * :mod:`keras_tl.tour` -- the headline demo (``python -m keras_tl tour``).
 
 Example:
@@ -34,10 +36,11 @@ Example:
 """
 
 from . import adaptation, advisor, approaches, backbones, benefits, datasets, ensembles, similarity, source_model, strategies
-from . import forgetting, pipelines, schedules
+from . import checkpoints, forgetting, pipelines, schedules, validation
 from .adaptation import CORAL, DeepCORAL, DomainBatches, coral, coral_loss
 from .advisor import Recommendation, SweepResult, advise, builtin_targets, sweep, train_strategy
 from .approaches import SourceReport, develop_source_model, reuse, select_pretrained_model, select_source_task, tune
+from .checkpoints import EpochSeed, WeightsFileError, atomic_write, fit_resumable, load_weights
 from .backbones import BACKBONES, BackboneWeightsUnavailable, Preprocess, available, get_spec, load_backbone
 from .ensembles import Vote, accuracy, average_predictions, ensemble_model, member_accuracies
 from .benefits import compare_curves, curve_summary, format_table, plot_learning_curves
@@ -68,6 +71,7 @@ from .forgetting import (
 from .schedules import GradualUnfreezing, discriminative_lr, layer_groups
 from .similarity import SimilarityReport, coral_distance, jensen_shannon, leep, logme, mmd
 from .similarity import similarity as measure_similarity
+from .validation import check_images, check_labels, check_xy
 from .source_model import build_source_cnn, majority_baseline, pretrain_source_model
 from .strategies import (
     add_head,
@@ -125,5 +129,7 @@ __all__ = [
     "ensembles", "Vote", "accuracy", "average_predictions", "ensemble_model", "member_accuracies",
     "adaptation", "CORAL", "DeepCORAL", "DomainBatches", "coral", "coral_loss",
     "pipelines", "image_dataset",
+    "checkpoints", "EpochSeed", "WeightsFileError", "atomic_write", "fit_resumable", "load_weights",
+    "validation", "check_images", "check_labels", "check_xy",
     "text", *_TEXT_NAMES,
 ]

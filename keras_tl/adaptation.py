@@ -48,6 +48,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from .validation import check_images, check_xy
+
 __all__ = ["CORAL", "DeepCORAL", "DomainBatches", "coral", "coral_loss"]
 
 
@@ -319,6 +321,8 @@ class DomainBatches(keras.utils.PyDataset):
             raise ValueError(
                 f"source and target inputs have different shapes: {x_source.shape[1:]} and {x_target.shape[1:]}."
             )
+        x_source, y_source = check_xy(x_source, y_source, names=("x_source", "y_source"))
+        x_target = check_images(x_target, "x_target")
         self.x_source, self.y_source, self.x_target = x_source, y_source, x_target
         self.batch_size = int(batch_size)
         self._rng = np.random.default_rng(seed)

@@ -39,6 +39,7 @@ from .similarity import SimilarityReport
 from .similarity import similarity as measure_similarity
 from . import strategies as _strategies
 from .strategies import add_head, architecture_only, feature_extractor, set_trainable, train_head_on_features
+from .validation import check_xy
 
 __all__ = [
     "EARLY_LAYERS",
@@ -418,7 +419,13 @@ def train_strategy(
         raise ValueError(f"Unknown strategy {strategy!r}; allowed: {sorted(STRATEGIES)}.")
     if not isinstance(epochs, (int, np.integer)) or epochs < 1:
         raise ValueError(f"epochs={epochs!r} is not allowed: give an int >= 1.")
-    x, y = train
+    if not isinstance(train, (tuple, list)) or len(train) != 2:
+        raise ValueError(f"train of type {type(train).__name__} is not allowed: give a pair (x, y).")
+    if n_classes is not None and (not isinstance(n_classes, (int, np.integer)) or n_classes < 2):
+        raise ValueError(f"n_classes={n_classes!r} is not allowed: a classifier needs at least 2 classes.")
+    shape = _strategies._input_shape(base)
+    x, y = check_xy(*train, n_classes=n_classes, shape=shape, names=("train[0]", "train[1]"))
+    validation_data = _strategies._check_validation(validation_data, n_classes, shape)
     n_classes = n_classes or int(max(np.max(y), np.max(validation_data[1]))) + 1
     head_epochs = epochs if head_epochs is None else head_epochs
     fine_lr = fine_tune_learning_rate or learning_rate * 0.1

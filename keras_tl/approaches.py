@@ -31,6 +31,7 @@ import keras
 import numpy as np
 
 from . import backbones, datasets, source_model, strategies
+from .validation import check_xy
 
 __all__ = [
     "SourceReport",
@@ -134,6 +135,7 @@ def reuse(
     layer: str | None = None,
     input_shape: tuple[int, ...] | None = None,
     dropout: float = 0.0,
+    seed: int | None = None,
 ) -> keras.Model:
     """Step 3 (both approaches): the frozen base plus a new head for the target classes.
 
@@ -143,7 +145,7 @@ def reuse(
     approach ``base`` is a registry backbone; give ``input_shape`` when the
     target images differ (e.g. ``(28, 28)`` grayscale) and an adapter
     (grayscale to RGB, resize) plus the backbone's ``preprocess_input`` are
-    put in front, as Keras layers.
+    put in front, as Keras layers. ``seed`` (optional) seeds the new head's weights.
 
     Example:
         >>> base = select_pretrained_model("MobileNetV2", weights=None, input_shape=(32, 32, 3))
@@ -156,12 +158,12 @@ def reuse(
         names = [lyr.name for lyr in base.layers]
         cut = layer or (source_model.FEATURE_LAYER if source_model.FEATURE_LAYER in names else names[-2])
         frozen = strategies.feature_extractor(base, cut)
-        return strategies.add_head(frozen, n_classes, dropout=dropout, name="reused")
+        return strategies.add_head(frozen, n_classes, dropout=dropout, name="reused", seed=seed)
     strategies.set_trainable(base, False)
     size = base.input_shape[1:3]
     preprocessing = [datasets.image_adapter(tuple(size)), backbones.Preprocess(spec.name)]
     return strategies.add_head(base, n_classes, dropout=dropout, name="reused",
-                               input_shape=input_shape or base.input_shape[1:], preprocessing=preprocessing)
+                               input_shape=input_shape or base.input_shape[1:], preprocessing=preprocessing, seed=seed)
 
 
 def _registry_spec(model: keras.Model):
@@ -200,6 +202,12 @@ def tune(
         raise ValueError(f"head_epochs={head_epochs}, fine_tune_epochs={fine_tune_epochs}: give >= 1 and >= 0.")
     if not learning_rate > 0:
         raise ValueError(f"learning_rate={learning_rate!r} is not allowed: give a positive number.")
+    if not isinstance(train, (tuple, list)) or len(train) != 2:
+        raise ValueError(f"train of type {type(train).__name__} is not allowed: give a pair (x, y).")
+    shape, n_classes = strategies._input_shape(model), int(model.output_shape[-1])
+    train = check_xy(*train, n_classes=n_classes, shape=shape, names=("train[0]", "train[1]"))
+    if validation is not None:
+        validation = strategies._check_validation(validation, n_classes, shape)
     keras.utils.set_random_seed(seed)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])

@@ -191,11 +191,13 @@ def load_backbone(
                 raise BackboneWeightsUnavailable(_offline_help(spec, exc)) from exc
             raise
     else:
+        from .checkpoints import WeightsFileError, load_weights
+
         model = spec.constructor(weights=None, **kwargs)
         try:
-            model.load_weights(str(weight_file))
+            load_weights(model, weight_file)
         except Exception as exc:
-            raise ValueError(
+            raise WeightsFileError(
                 f"Could not load weights from {weight_file} into {spec.name} with input_shape={shape}, "
                 f"pooling={pooling!r}: {exc}"
             ) from exc

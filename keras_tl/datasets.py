@@ -31,6 +31,8 @@ from typing import Iterable, Sequence
 import keras
 import numpy as np
 
+from .validation import check_images, check_labels
+
 __all__ = [
     "FASHION_MNIST_CLASSES",
     "FASHION_MNIST_DIRS",
@@ -205,6 +207,11 @@ def _check_xy(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"y must be a 1-D array of integer labels, got shape {y.shape}.")
     if len(x) != len(y):
         raise ValueError(f"x and y have different lengths: {len(x)} images and {len(y)} labels.")
+    if np.issubdtype(x.dtype, np.number):
+        check_images(x)
+    elif len(x) == 0:
+        raise ValueError("x is empty; allowed: at least 1 sample(s).")
+    check_labels(y)
     return x, y
 
 
@@ -441,6 +448,7 @@ def shift_domain(
         raise ValueError(f"amount={amount!r} is not allowed: give a number in [0, 1].")
     if x.ndim not in (3, 4) or len(x) == 0:
         raise ValueError(f"x must be a non-empty batch of images (n, h, w) or (n, h, w, c), got shape {x.shape}.")
+    x = check_images(x)
     amount = float(amount)
     xf = x.astype(np.float32)
     rng = np.random.default_rng(seed)

@@ -29,6 +29,8 @@ from typing import Any, Sequence
 import keras
 import numpy as np
 
+from .validation import check_labels
+
 __all__ = ["TIE_MARGIN", "VOTING", "Vote", "accuracy", "average_predictions", "ensemble_model", "member_accuracies"]
 
 #: Hard voting adds ``TIE_MARGIN * soft average`` to the vote shares, so ties go to the more probable class.
@@ -60,6 +62,8 @@ def _check_weights(weights: Sequence[float] | None, n: int) -> np.ndarray:
 def _member_probabilities(members: Sequence[Any], x: Any, batch_size: int) -> list[np.ndarray]:
     if isinstance(members, (keras.Model, np.ndarray)) or len(members) == 0:
         raise ValueError("members must be a non-empty list of models or probability arrays.")
+    if x is not None and hasattr(x, "__len__") and len(x) == 0:
+        raise ValueError("x is empty; allowed: at least 1 sample(s).")
     if isinstance(x, (list, tuple)) and x and all(isinstance(item, str) for item in x):
         x = np.array(x, dtype=object)   # Keras cannot feed numpy's fixed-width "<U" arrays to a string input
     probs = []
@@ -75,6 +79,8 @@ def _member_probabilities(members: Sequence[Any], x: Any, batch_size: int) -> li
                 f"members[{i}] gives predictions of shape {p.shape}; each member must give class probabilities "
                 "of shape (n_samples, n_classes) with n_classes >= 2."
             )
+        if not np.isfinite(p).all():
+            raise ValueError(f"members[{i}] gives NaN or infinite probabilities; allowed: finite numbers only.")
         probs.append(p.astype(np.float64))
     n_classes = [p.shape[1] for p in probs]
     if len(set(n_classes)) > 1:
@@ -141,6 +147,7 @@ def accuracy(probabilities: np.ndarray, y: np.ndarray) -> float:
             f"probabilities of shape {probabilities.shape} do not match {len(y)} labels; "
             "give (n_samples, n_classes) and n_samples labels."
         )
+    y = check_labels(y, n=len(probabilities), n_classes=probabilities.shape[1])
     return float(np.mean(probabilities.argmax(1) == y))
 
 
@@ -170,6 +177,8 @@ class Vote(keras.layers.Layer):
     def __init__(self, voting: str = "soft", weights: Sequence[float] | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         self.voting = _check_voting(voting)
+        if weights is not None:
+            _check_weights(weights, len(list(weights)))
         self.member_weights = None if weights is None else [float(w) for w in weights]
 
     def call(self, inputs):

@@ -47,6 +47,7 @@ import keras
 import numpy as np
 
 from .strategies import _nested_base
+from .validation import check_labels, check_model_input, check_xy
 
 __all__ = [
     "ForgettingReport", "L2SP", "RehearsalData", "accuracy_of", "apply_l2sp", "l2sp_penalty", "measure_forgetting",
@@ -65,9 +66,12 @@ def accuracy_of(model: keras.Model, x, y, batch_size: int = 512) -> float:
         >>> 0.0 <= accuracy_of(build_source_cnn(), np.zeros((4, 28, 28)), np.zeros(4)) <= 1.0
         True
     """
-    y = np.asarray(y)
     if len(x) != len(y) or len(y) == 0:
         raise ValueError(f"x and y must be non-empty and of the same length: got {len(x)} and {len(y)}.")
+    x = check_model_input(model, x)
+    outputs = getattr(model, "outputs", None) or []
+    n_classes = int(outputs[0].shape[-1]) if len(outputs) == 1 and outputs[0].shape[-1] else None
+    y = check_labels(y, n=len(x), n_classes=n_classes)
     p = model.predict(x, batch_size=batch_size, verbose=0)
     if isinstance(p, (dict, list, tuple)):
         raise ValueError(f"Model {model.name!r} has several outputs; give a single-output model.")
@@ -120,6 +124,7 @@ def measure_forgetting(
     x,
     y=None,
     fit_model: keras.Model | None = None,
+    seed: int | None = None,
     **fit_kwargs,
 ) -> ForgettingReport:
     """Fit on the target and report the source accuracy before and after (catastrophic forgetting).
@@ -130,7 +135,8 @@ def measure_forgetting(
     ``fit_model`` is what gets ``fit(x, y, **fit_kwargs)``, compiled by you:
     ``target_model`` by default, or a :func:`two_head_model` fed by
     :class:`RehearsalData`. Accuracies: ``source_model`` on ``source_test`` and
-    ``target_model`` on ``target_val``, both ``(x, y)``.
+    ``target_model`` on ``target_val``, both ``(x, y)``. ``seed`` (optional) seeds the
+    fit (``keras.utils.set_random_seed``: shuffling, dropout).
 
     Example:
         >>> import numpy as np
@@ -154,9 +160,16 @@ def measure_forgetting(
         raise ValueError(f"fit_model {fit_model.name!r} does not contain target_model {target_model.name!r}.")
     if getattr(fit_model, "optimizer", None) is None:
         raise ValueError(f"fit_model {fit_model.name!r} is not compiled: call compile(...) first.")
+    for what, pair in (("source_test", source_test), ("target_val", target_val)):
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise ValueError(f"{what} of type {type(pair).__name__} is not allowed: give a pair (x, y).")
+    if y is not None:
+        x, y = check_xy(x, y)
     source_before = accuracy_of(source_model, *source_test)
     target_before = accuracy_of(target_model, *target_val)
     start = time.perf_counter()
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
     history = fit_model.fit(x, y, **fit_kwargs)
     seconds = time.perf_counter() - start
     return ForgettingReport(
@@ -207,7 +220,54 @@ def two_head_model(
         if layer.weights and not any(id(v) in shared for v in layer.weights):
             layer.trainable = bool(train_source_head)
     inputs = keras.Input(shape=tuple(target_model.input_shape[1:]), name="image")
+    flat = _two_heads_on_shared_base(source_model, target_model, inputs, name)
+    if flat is not None:
+        return flat
     return keras.Model(inputs, {"target": target_model(inputs), "source": source_model(inputs)}, name=name)
+
+
+def _layers_after(model: keras.Model, layer: keras.Layer) -> list | None:
+    """The layers of ``model`` after ``layer`` if they form a plain chain from it to the output, else None."""
+    layers = model.layers
+    if layer not in layers:
+        return None
+    chain, prev = layers[layers.index(layer) + 1:], layer
+    try:
+        for lyr in chain:
+            if len(lyr._inbound_nodes) != 1 or lyr.input._keras_history.operation is not prev:
+                return None
+            prev = lyr
+        return chain if model.output._keras_history.operation is prev else None
+    except (AttributeError, ValueError):
+        return None
+
+
+def _two_heads_on_shared_base(source_model, target_model, inputs, name: str) -> keras.Model | None:
+    """Base once, then both heads' layers on its output: every layer appears once, so ``.keras`` files load.
+
+    Calling both nested models would put the shared layers in two sub-models of the saved file, and
+    Keras then restores them in one place only. Returns None when the models are not plain chains
+    above the base (then the nested form is used).
+    """
+    base = _nested_base(target_model)
+    if base is None or not base.layers:
+        return None
+    cut = base.layers[-1]
+    source_head = _layers_after(source_model, cut)
+    target_head = _layers_after(target_model, base)
+    if not source_head or not target_head:
+        return None
+    try:
+        features = base(inputs)
+        outputs = {}
+        for key, head in (("target", target_head), ("source", source_head)):
+            x = features
+            for layer in head:
+                x = layer(x)
+            outputs[key] = x
+        return keras.Model(inputs, outputs, name=name)
+    except ValueError:  # e.g. a layer name used by both heads
+        return None
 
 
 class RehearsalData(keras.utils.PyDataset):

@@ -40,6 +40,8 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
+from .validation import check_model_input
+
 __all__ = [
     "MIN_SAMPLES",
     "SimilarityReport",
@@ -359,6 +361,7 @@ def features_of(backbone: keras.Model, x, batch_size: int = 256) -> np.ndarray:
     """
     if len(x) == 0:
         raise ValueError("x is empty: there are no samples to compute features of.")
+    x = check_model_input(backbone, x)
     f = np.asarray(backbone.predict(x, batch_size=batch_size, verbose=0), dtype=np.float64)
     if f.ndim == 4:
         f = f.mean(axis=(1, 2))

@@ -24,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 from pathlib import Path
 
@@ -32,6 +31,7 @@ import keras
 import numpy as np
 
 from .datasets import TransferTask, transfer_task
+from .validation import check_xy
 
 __all__ = [
     "FEATURE_LAYER",
@@ -64,6 +64,7 @@ def build_source_cnn(
     units: int = 128,
     dropout: float = 0.3,
     name: str = "source_cnn",
+    seed: int | None = None,
 ) -> keras.Model:
     """Build the compact source CNN (two conv blocks, a dense feature layer, a softmax head).
 
@@ -73,6 +74,7 @@ def build_source_cnn(
     is the head to replace. BatchNormalization uses momentum 0.9 (Keras's
     default is 0.99) so that its moving statistics keep up when a copy with
     random weights is trained for only a few hundred steps on a small target.
+    ``seed`` (optional) seeds the initial weights (``keras.utils.set_random_seed``).
 
     Example:
         >>> model = build_source_cnn(n_classes=5)
@@ -84,6 +86,8 @@ def build_source_cnn(
     if len(input_shape) not in (2, 3) or (len(input_shape) == 3 and input_shape[-1] != 1):
         raise ValueError(f"input_shape={input_shape!r} is not allowed: give (h, w) or (h, w, 1) grayscale.")
     h, w = input_shape[:2]
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
     inputs = keras.Input(shape=tuple(input_shape), name="image")
     x = keras.layers.Reshape((h, w, 1), name="add_channel")(inputs)
     x = keras.layers.Rescaling(1.0 / 255, name="rescale")(x)
@@ -135,14 +139,9 @@ def _cache_key(settings: dict, x: np.ndarray, y: np.ndarray) -> str:
 
 def _atomic_write_bytes(path: Path, write) -> None:
     """Write ``path`` through a temporary file in the same folder, then rename it into place."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    from .checkpoints import atomic_write
+
+    atomic_write(path, write)
 
 
 def pretrain_source_model(
@@ -155,6 +154,7 @@ def pretrain_source_model(
     verbose: int | str = "auto",
     jit_compile: bool | str = "auto",
     mixed_precision: str | None = None,
+    checkpoint_dir: str | os.PathLike | None = None,
 ) -> keras.Model:
     """Train :func:`build_source_cnn` on the source task (cached), and check it beats the naive baseline.
 
@@ -171,6 +171,11 @@ def pretrain_source_model(
             ``"mixed_bfloat16"`` (TPUs): the Keras dtype policy the model is
             built under (the global policy is restored afterwards). A mixed
             policy is part of the cache key.
+        checkpoint_dir: a folder for :func:`keras_tl.fit_resumable`: training saves a backup
+            after every epoch there, and a call interrupted between epochs resumes from the
+            last completed one. Each epoch is then reseeded from ``(seed, epoch)``, so the
+            result (cached under its own key) equals an uninterrupted run with a checkpoint
+            folder, not one without.
 
     Returns:
         The trained, compiled ``keras.Model``. A summary line reports its
@@ -189,7 +194,8 @@ def pretrain_source_model(
 
     _check_speed_options(jit_compile, mixed_precision)
     task = task if task is not None else transfer_task()
-    (x, y), (x_test, y_test) = task.source, task.source_test
+    x, y = check_xy(*task.source, names=("task.source[0]", "task.source[1]"))
+    x_test, y_test = check_xy(*task.source_test, names=("task.source_test[0]", "task.source_test[1]"))
     n_classes = int(max(y.max(), y_test.max())) + 1
     settings = dict(
         arch=_ARCH_VERSION, input_shape=list(x.shape[1:]), n_classes=n_classes, epochs=epochs,
@@ -197,17 +203,32 @@ def pretrain_source_model(
     )
     if mixed_precision is not None:  # only then, so float32 models keep their existing cache keys
         settings["mixed_precision"] = mixed_precision
+    if checkpoint_dir is not None:
+        settings["epoch_seeds"] = True  # fit_resumable reseeds every epoch: a different (still seeded) run
     key = _cache_key(settings, x, y)
     path = cache_dir() / f"source_cnn-{key}.keras"
     meta_path = path.with_suffix(".json")
     quiet = verbose == 0
 
     if cache and path.is_file():
-        model = keras.saving.load_model(path)
-        meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
-        if not quiet:
-            print(f"Source model loaded from cache {path} " + _report(meta))
-        return model
+        try:
+            model = keras.saving.load_model(path)
+        except Exception as exc:  # a corrupt or truncated cache file: say so, drop it and retrain
+            import warnings
+
+            warnings.warn(
+                f"The cached source model {path} cannot be loaded ({type(exc).__name__}: {str(exc)[:200]}); "
+                "it is removed and the model is trained again.",
+                UserWarning,
+                stacklevel=2,
+            )
+            path.unlink(missing_ok=True)
+            meta_path.unlink(missing_ok=True)
+        else:
+            meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+            if not quiet:
+                print(f"Source model loaded from cache {path} " + _report(meta))
+            return model
 
     keras.utils.set_random_seed(seed)
     with _dtype_policy(mixed_precision):
@@ -219,7 +240,12 @@ def pretrain_source_model(
         jit_compile=jit_compile,
     )
     start = time.perf_counter()
-    model.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=verbose)
+    if checkpoint_dir is None:
+        model.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=verbose)
+    else:
+        from .checkpoints import fit_resumable
+
+        fit_resumable(model, x, y, checkpoint_dir=checkpoint_dir, seed=seed, epochs=epochs, batch_size=batch_size, verbose=verbose)
     seconds = time.perf_counter() - start
     _, accuracy = model.evaluate(x_test, y_test, batch_size=512, verbose=0)
     meta = dict(

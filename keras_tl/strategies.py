@@ -29,6 +29,8 @@ import contextlib
 import keras
 import numpy as np
 
+from .validation import check_images, check_labels, check_model_input, check_xy
+
 __all__ = [
     "add_head", "architecture_only", "extract_features", "feature_extractor", "fine_tune", "fit_logistic_regression",
     "freeze", "freeze_to", "replace_head", "set_trainable", "train_head_on_features", "trainable_summary", "unfreeze",
@@ -84,6 +86,7 @@ def add_head(
     name: str | None = None,
     input_shape: tuple[int, ...] | None = None,
     preprocessing: list | None = None,
+    seed: int | None = None,
 ) -> keras.Model:
     """Put a new softmax classifier for ``n_classes`` on ``base``.
 
@@ -93,6 +96,7 @@ def add_head(
     inference mode in Keras 3, so a frozen base never updates its statistics.
     ``preprocessing`` layers (e.g. ``[image_adapter(32), Preprocess("VGG16")]``)
     run before the base, on inputs of ``input_shape`` (default: the base's).
+    ``seed`` (optional) seeds the new head's weights (``keras.utils.set_random_seed``).
 
     Example:
         >>> from keras_tl.backbones import load_backbone
@@ -104,6 +108,8 @@ def add_head(
         raise ValueError(f"n_classes={n_classes!r} is not allowed: a classifier needs at least 2 classes.")
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"dropout={dropout!r} is not allowed: give a rate in [0, 1).")
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
     inputs = keras.Input(shape=tuple(input_shape or base.input_shape[1:]), name="image")
     x = inputs
     for layer in preprocessing or []:
@@ -372,13 +378,15 @@ def trainable_summary(model: keras.Model) -> str:
     return "\n".join(rows)
 
 
-def replace_head(model: keras.Model, n_classes: int, cut_at: str | None = None, name: str | None = None) -> keras.Model:
+def replace_head(
+    model: keras.Model, n_classes: int, cut_at: str | None = None, name: str | None = None, seed: int | None = None
+) -> keras.Model:
     """Swap the classifier of a full model for a new ``n_classes`` softmax.
 
     The course example: a 1000-class ImageNet model becomes a 2-class one.
     The model is cut at ``cut_at`` (default: the input of its last layer) and
     a fresh ``Dense(n_classes, softmax)`` named ``head`` goes on top; every
-    other layer is shared with ``model``.
+    other layer is shared with ``model``. ``seed`` (optional) seeds the new head's weights.
 
     Example:
         >>> vgg = keras.applications.VGG16(weights=None, input_shape=(32, 32, 3))
@@ -394,6 +402,8 @@ def replace_head(model: keras.Model, n_classes: int, cut_at: str | None = None, 
         cut_at = names[-2]
     if cut_at not in names:
         raise ValueError(f"Unknown layer {cut_at!r} in model {model.name!r}; layers are: {names}.")
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
     features = model.get_layer(cut_at).output
     outputs = keras.layers.Dense(n_classes, activation="softmax", name="head")(features)
     return keras.Model(model.inputs, outputs, name=name or f"{model.name}_{n_classes}_classes")
@@ -439,8 +449,7 @@ def extract_features(base: keras.Model, x, batch_size: int = 256, verbose: int |
         >>> extract_features(base, np.zeros((3, 28, 28))).shape
         (3, 3136)
     """
-    if len(x) == 0:
-        raise ValueError("x is empty: there are no images to extract features from.")
+    x = check_model_input(base, x)
     return np.asarray(base.predict(x, batch_size=batch_size, verbose=verbose))
 
 
@@ -459,6 +468,7 @@ def train_head_on_features(
     callbacks: list | None = None,
     jit_compile: bool | str = "auto",
     mixed_precision: str | None = None,
+    checkpoint_dir: str | None = None,
 ) -> tuple[keras.Model, keras.callbacks.History]:
     """Feature extraction, fast: run the frozen base once, then train only the head on the cached features.
 
@@ -472,6 +482,9 @@ def train_head_on_features(
     ``add_head(base)`` on the images, minus the repeated forward passes.
     A base with trainable weights raises ``ValueError``. ``callbacks`` go to
     the head's ``fit`` (e.g. ``keras.callbacks.EarlyStopping`` on ``val_accuracy``).
+    With ``checkpoint_dir`` the head trains through :func:`keras_tl.fit_resumable`: a run
+    interrupted between epochs resumes from its last completed epoch when called again
+    (every epoch reseeded from ``(seed, epoch)``).
 
     Speed options: ``jit_compile`` goes to ``compile`` (XLA; ``"auto"`` is
     Keras's default); ``mixed_precision`` (``"mixed_float16"`` on GPUs,
@@ -495,6 +508,15 @@ def train_head_on_features(
         )
     if not learning_rate > 0:
         raise ValueError(f"learning_rate={learning_rate!r} is not allowed: give a positive number.")
+    if not isinstance(n_classes, (int, np.integer)) or isinstance(n_classes, bool) or n_classes < 2:
+        raise ValueError(f"n_classes={n_classes!r} is not allowed: a classifier needs at least 2 classes.")
+    if not isinstance(epochs, (int, np.integer)) or isinstance(epochs, bool) or epochs < 1:
+        raise ValueError(f"epochs={epochs!r} is not allowed: give an int >= 1.")
+    images = not _takes_strings(base)
+    x, y = check_xy(x, y, n_classes=int(n_classes), shape=_input_shape(base), images=images)
+    if validation_data is not None:
+        validation_data = _check_validation(validation_data, int(n_classes), _input_shape(base), images)
+    n_classes = int(n_classes)
     _check_speed_options(jit_compile, mixed_precision)
     keras.utils.set_random_seed(seed)
     with _dtype_policy(mixed_precision):
@@ -511,11 +533,35 @@ def train_head_on_features(
     val = None
     if validation_data is not None:
         val = (extract_features(base, validation_data[0]), validation_data[1])
-    history = head.fit(
-        features, y, validation_data=val, epochs=epochs, batch_size=batch_size, verbose=verbose, callbacks=callbacks
-    )
+    fit_args = dict(validation_data=val, epochs=epochs, batch_size=batch_size, verbose=verbose)
+    if checkpoint_dir is None:
+        history = head.fit(features, y, callbacks=callbacks, **fit_args)
+    else:
+        from .checkpoints import fit_resumable
+
+        history = fit_resumable(head, features, y, checkpoint_dir=checkpoint_dir, seed=seed, callbacks=callbacks, **fit_args)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), **compile_args)
     return model, history
+
+
+def _input_shape(model: keras.Model) -> tuple | None:
+    inputs = getattr(model, "inputs", None)
+    return tuple(inputs[0].shape[1:]) if inputs and len(inputs) == 1 else None
+
+
+def _takes_strings(model: keras.Model) -> bool:
+    return any(str(getattr(i, "dtype", "")) == "string" for i in getattr(model, "inputs", None) or [])
+
+
+def _check_validation(validation_data, n_classes: int | None, shape: tuple | None, images: bool = True) -> tuple:
+    """Check ``validation_data`` is an ``(x, y)`` pair of valid images and labels."""
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+        raise ValueError(
+            f"validation_data of type {type(validation_data).__name__} is not allowed: give a pair (x_val, y_val)."
+        )
+    return check_xy(
+        *validation_data, n_classes=n_classes, shape=shape, names=("validation_data[0]", "validation_data[1]"), images=images
+    )
 
 
 def fit_logistic_regression(features: np.ndarray, y, C: float = 1.0, max_iter: int = 2000, seed: int = 0):
@@ -534,11 +580,12 @@ def fit_logistic_regression(features: np.ndarray, y, C: float = 1.0, max_iter: i
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    features = np.asarray(features)
+    features = check_images(features, "features")
     if features.ndim != 2:
         features = features.reshape(len(features), -1)
     if len(features) != len(y):
         raise ValueError(f"features and y have different lengths: {len(features)} and {len(y)}.")
+    y = check_labels(y)
     if C <= 0:
         raise ValueError(f"C={C!r} is not allowed: the inverse regularisation strength must be positive.")
     if len(np.unique(y)) < 2:

@@ -621,6 +621,7 @@ def keras_hub_classifier(
     trainable_layers: int | None = 0,
     dropout: float = 0.1,
     sequence_length: int = 128,
+    seed: int | None = None,
 ) -> keras.Model:
     """A text classifier on a KerasHub BERT backbone: strings in, class probabilities out.
 
@@ -632,7 +633,7 @@ def keras_hub_classifier(
     ``k`` transformer layers too, ``None`` everything
     (:func:`set_trainable_top_layers`). A backbone passed in is used, not
     copied: load a fresh one per experiment. Texts longer than
-    ``sequence_length`` tokens are truncated.
+    ``sequence_length`` tokens are truncated. ``seed`` (optional) seeds the new head's weights.
 
     Example:
         >>> model = keras_hub_classifier(minilm_path(), n_classes=2, sequence_length=16)
@@ -663,6 +664,8 @@ def keras_hub_classifier(
             "a preset folder or a keras_hub BertBackbone."
         )
     set_trainable_top_layers(backbone, trainable_layers, train_pooler=(pooling == "pooler"))
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
     return BertPoolingClassifier(backbone, int(n_classes), preprocessor=preprocessor, pooling=pooling, dropout=dropout)
 
 

@@ -1,0 +1,302 @@
+"""Every public function's bad inputs and the error each gets: the rows of ``docs/errors.md``.
+
+``CASES`` is the table. Each row is run (the call must raise that error with that text in its
+message) and ``docs/errors.md`` must hold exactly the table rendered from ``CASES`` (and the
+functions that take no input worth checking, from ``NO_BAD_INPUT``). After changing a row, run
+``python tests/test_errors.py`` to rewrite the doc. ``test_every_public_name_is_listed`` fails
+when a public name is in neither list.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import keras_tl
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "errors.md"
+START, END = "<!-- errors-table:start -->", "<!-- errors-table:end -->"
+HAS_HUB = importlib.util.find_spec("keras_hub") is not None
+
+X = np.zeros((8, 28, 28), "uint8")
+Y = np.arange(8) % 2
+NAN = np.full((8, 28, 28), np.nan, "float32")
+F = np.random.default_rng(0).normal(size=(40, 4))
+TASK_PARTS = ((X, Y), (X, Y), (X, Y), (0, 1), (2, 3))
+TASK = keras_tl.TransferTask((X, Y), *TASK_PARTS)
+
+
+def cnn(n_classes=5):
+    import keras
+
+    keras.utils.set_random_seed(0)
+    return keras_tl.build_source_cnn(filters=(4, 8), units=8, n_classes=n_classes)
+
+
+def base():
+    return keras_tl.feature_extractor(cnn(), "flatten")
+
+
+def head():
+    return keras_tl.add_head(keras_tl.feature_extractor(cnn(), "flatten", trainable=True), 2)
+
+
+def compiled(model):
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    return model
+
+
+def dense(n_in=3, n_out=2, name=None):
+    import keras
+
+    return keras.Sequential([keras.Input((n_in,)), keras.layers.Dense(n_out, activation="softmax")], name=name)
+
+
+def saved_weights(tmp):
+    path = Path(tmp) / "w.weights.h5"
+    dense(4).save_weights(path)
+    return path
+
+
+def text(name):
+    return getattr(keras_tl, name)
+
+
+# (function, bad input, call, error, text in the message)
+CASES = [
+    # datasets
+    ("load_dataset", "unknown name", lambda: keras_tl.load_dataset("cifar"), ValueError, "Unknown dataset 'cifar'"),
+    ("digits", "size below 8", lambda: keras_tl.digits(size=4), ValueError, "size=4 is not allowed"),
+    ("relabel", "label not in classes", lambda: keras_tl.relabel(np.array([1, 7]), [1, 2]), ValueError, "Labels [7] are not in classes"),
+    ("select_classes", "class with no examples", lambda: keras_tl.select_classes(X, Y, [5]), ValueError, "Classes [5] have no examples"),
+    ("select_classes", "x and y of different lengths", lambda: keras_tl.select_classes(X, Y[:3], [0]), ValueError, "different lengths: 8 images and 3 labels"),
+    ("select_classes", "NaN in images", lambda: keras_tl.select_classes(NAN, Y, [0]), ValueError, "x contains NaN or infinite values"),
+    ("split_by_class", "overlapping classes", lambda: keras_tl.split_by_class(X, Y, [0, 1], [1]), ValueError, "overlap on [1]"),
+    ("split_by_class", "empty class list", lambda: keras_tl.split_by_class(X, Y, [], [1]), ValueError, "source_classes is empty"),
+    ("sample_per_class", "n larger than a class", lambda: keras_tl.sample_per_class(X, Y, 5), ValueError, "allowed: 1..4"),
+    ("sample_per_class", "empty dataset", lambda: keras_tl.sample_per_class(X[:0], Y[:0], 1), ValueError, "x is empty"),
+    ("sample_per_class", "negative label", lambda: keras_tl.sample_per_class(X, Y - 1, 1), ValueError, "y holds label -1"),
+    ("sample_per_class", "one-hot labels (2-D)", lambda: keras_tl.sample_per_class(X, np.eye(8)[:, :2], 1), ValueError, "y must be a 1-D array"),
+    ("stratified_split", "fraction outside (0, 1)", lambda: keras_tl.stratified_split(X, Y, 1.5), ValueError, "val_fraction=1.5 is not allowed"),
+    ("stratified_split", "non-integer labels", lambda: keras_tl.stratified_split(X, Y + 0.5), ValueError, "non-integer label 0.5"),
+    ("transfer_task", "n_val too large", lambda: keras_tl.transfer_task(n_per_class=2, n_val=10**6, dataset="digits"), ValueError, "n_val=1000000 is not allowed"),
+    ("shift_domain", "unknown kind", lambda: keras_tl.shift_domain(X, "blur", 0.5), ValueError, "Unknown shift kind 'blur'"),
+    ("shift_domain", "amount outside [0, 1]", lambda: keras_tl.shift_domain(X, "noise", 2), ValueError, "amount=2 is not allowed"),
+    ("shift_domain", "wrong image shape (a single image)", lambda: keras_tl.shift_domain(X[0], "noise", 0.5), ValueError, "got shape (28, 28)"),
+    ("shift_domain", "NaN in images", lambda: keras_tl.shift_domain(NAN, "noise", 0.5), ValueError, "x contains NaN"),
+    ("shift_domain", "string images", lambda: keras_tl.shift_domain(np.full((2, 2, 2), "a"), "noise", 0.5), ValueError, "x has dtype <U1"),
+    ("shift_domain", "'mix' without other", lambda: keras_tl.shift_domain(X, "mix", 0.5), ValueError, "kind='mix' needs `other`"),
+    ("image_adapter", "channels not 1 or 3", lambda: keras_tl.image_adapter(32, channels=2), ValueError, "channels=2 is not allowed"),
+    ("adapt_images", "x and y of different lengths", lambda: keras_tl.adapt_images(X, Y[:3]), ValueError, "different lengths"),
+    # pipelines
+    ("image_dataset", "x not (n, h, w) or (n, h, w, c)", lambda: keras_tl.image_dataset(np.zeros((3, 4))), ValueError, "give images as (n, h, w)"),
+    ("image_dataset", "empty x", lambda: keras_tl.image_dataset(X[:0]), ValueError, "x is empty"),
+    ("image_dataset", "x and y of different lengths", lambda: keras_tl.image_dataset(X, Y[:3]), ValueError, "different lengths: 8 and 3"),
+    ("image_dataset", "batch_size below 1", lambda: keras_tl.image_dataset(X, Y, batch_size=0), ValueError, "batch_size=0 is not allowed"),
+    ("image_dataset", "image_size not positive", lambda: keras_tl.image_dataset(X, Y, image_size=0), ValueError, "image_size=0 is not allowed"),
+    ("image_dataset", "channels=1 for RGB images", lambda: keras_tl.image_dataset(np.zeros((2, 4, 4, 3)), channels=1), ValueError, "channels=1 is not allowed"),
+    ("sentiment_reviews", "missing CSV", lambda: keras_tl.sentiment_reviews("/nonexistent.csv"), keras_tl.DatasetUnavailableError, "reviews.csv not found"),
+    ("fashion_mnist", "folder without the files", lambda: keras_tl.fashion_mnist("/nonexistent"), keras_tl.DatasetUnavailableError, "Fashion-MNIST not found"),
+    # backbones
+    ("get_spec", "unknown backbone", lambda: keras_tl.get_spec("AlexNet"), ValueError, "Unknown backbone 'AlexNet'"),
+    ("load_backbone", "grayscale input shape", lambda: keras_tl.load_backbone("VGG16", weights=None, input_shape=(32, 32, 1)), ValueError, "needs 3 (RGB)"),
+    ("load_backbone", "input below the minimum size", lambda: keras_tl.load_backbone("InceptionV3", weights=None, input_shape=(32, 32, 3)), ValueError, "below the minimum"),
+    ("load_backbone", "weights file that does not exist", lambda: keras_tl.load_backbone("VGG16", weights="/nope.weights.h5", input_shape=(32, 32, 3)), FileNotFoundError, "neither 'imagenet', None, nor an existing file"),
+    ("Preprocess", "unknown backbone", lambda: keras_tl.Preprocess("AlexNet"), ValueError, "Unknown backbone"),
+    # source model
+    ("build_source_cnn", "one class", lambda: keras_tl.build_source_cnn(n_classes=1), ValueError, "n_classes=1 is not allowed"),
+    ("build_source_cnn", "RGB input shape", lambda: keras_tl.build_source_cnn(input_shape=(28, 28, 3)), ValueError, "grayscale"),
+    ("majority_baseline", "empty labels", lambda: keras_tl.majority_baseline([], [1]), ValueError, "non-empty y_train"),
+    ("pretrain_source_model", "epochs < 1", lambda: keras_tl.pretrain_source_model(epochs=0), ValueError, "epochs=0 is not allowed"),
+    ("pretrain_source_model", "NaN in source images", lambda: keras_tl.pretrain_source_model(keras_tl.TransferTask((NAN, Y), *TASK_PARTS), cache=False), ValueError, "task.source[0] contains NaN"),
+    # strategies
+    ("feature_extractor", "unknown layer", lambda: keras_tl.feature_extractor(cnn(), "conv9"), ValueError, "Unknown layer 'conv9'"),
+    ("add_head", "one class", lambda: keras_tl.add_head(base(), 1), ValueError, "n_classes=1 is not allowed"),
+    ("add_head", "dropout of 1", lambda: keras_tl.add_head(base(), 2, dropout=1.0), ValueError, "dropout=1.0 is not allowed"),
+    ("replace_head", "unknown cut layer", lambda: keras_tl.replace_head(cnn(), 2, cut_at="nope"), ValueError, "Unknown layer 'nope'"),
+    ("freeze_to", "k beyond the layer count", lambda: keras_tl.freeze_to(cnn(), 99), ValueError, "k=99 is not allowed"),
+    ("freeze_to", "unknown layer or block", lambda: keras_tl.freeze_to(cnn(), "block9"), ValueError, "is neither a layer nor a block"),
+    ("fine_tune", "model without a nested base", lambda: keras_tl.fine_tune(cnn()), ValueError, "has no base model inside it"),
+    ("fine_tune", "uncompiled model, no learning rate", lambda: keras_tl.fine_tune(head()), ValueError, "pass learning_rate"),
+    ("extract_features", "empty dataset", lambda: keras_tl.extract_features(base(), X[:0]), ValueError, "x is empty"),
+    ("extract_features", "wrong image shape", lambda: keras_tl.extract_features(base(), np.zeros((2, 32, 32))), ValueError, "x has samples of shape (32, 32), but the model takes (28, 28)"),
+    ("extract_features", "NaN in images", lambda: keras_tl.extract_features(base(), NAN), ValueError, "x contains NaN or infinite values"),
+    ("train_head_on_features", "trainable base", lambda: keras_tl.train_head_on_features(keras_tl.feature_extractor(cnn(), "flatten", trainable=True), X, Y, 2), ValueError, "has trainable weights"),
+    ("train_head_on_features", "label out of range", lambda: keras_tl.train_head_on_features(base(), X, Y + 1, 2), ValueError, "y holds label 2 at index 1, outside the allowed range 0..1"),
+    ("train_head_on_features", "x and y of different lengths", lambda: keras_tl.train_head_on_features(base(), X, Y[:5], 2), ValueError, "x and y have different lengths: 8 samples and 5 labels"),
+    ("train_head_on_features", "wrong image dtype (strings)", lambda: keras_tl.train_head_on_features(base(), np.full((8, 28, 28), "a"), Y, 2), ValueError, "x has dtype <U1"),
+    ("train_head_on_features", "NaN in validation images", lambda: keras_tl.train_head_on_features(base(), X, Y, 2, validation_data=(NAN, Y)), ValueError, "validation_data[0] contains NaN"),
+    ("train_head_on_features", "jit_compile not True, False or 'auto'", lambda: keras_tl.train_head_on_features(base(), X, Y, 2, jit_compile="yes"), ValueError, "jit_compile='yes' is not allowed"),
+    ("train_head_on_features", "unknown mixed_precision policy", lambda: keras_tl.train_head_on_features(base(), X, Y, 2, mixed_precision="float16"), ValueError, "mixed_precision='float16' is not allowed"),
+    ("train_head_on_features", "validation_data not a pair", lambda: keras_tl.train_head_on_features(base(), X, Y, 2, validation_data=X), ValueError, "give a pair (x_val, y_val)"),
+    ("fit_logistic_regression", "one class", lambda: keras_tl.fit_logistic_regression(F, np.zeros(40)), ValueError, "fewer than 2 classes"),
+    ("fit_logistic_regression", "NaN in features", lambda: keras_tl.fit_logistic_regression(np.full((4, 2), np.nan), [0, 1, 0, 1]), ValueError, "features contains NaN"),
+    ("fit_logistic_regression", "mismatched lengths", lambda: keras_tl.fit_logistic_regression(F, [0, 1]), ValueError, "different lengths: 40 and 2"),
+    # approaches
+    ("select_source_task", "class lists overlap", lambda: keras_tl.select_source_task([0, 1], [1, 2], dataset="digits"), ValueError, "overlap on [1]"),
+    ("develop_source_model", "epochs < 1", lambda: keras_tl.develop_source_model(TASK, epochs=0), ValueError, "epochs=0 is not allowed"),
+    ("select_pretrained_model", "unknown backbone", lambda: keras_tl.select_pretrained_model("AlexNet"), ValueError, "Unknown backbone"),
+    ("reuse", "one class", lambda: keras_tl.reuse(cnn(), 1), ValueError, "n_classes=1 is not allowed"),
+    ("tune", "label out of range", lambda: keras_tl.tune(head(), (X, Y + 5)), ValueError, "train[1] holds label 6"),
+    ("tune", "negative epochs", lambda: keras_tl.tune(head(), (X, Y), fine_tune_epochs=-1), ValueError, "fine_tune_epochs=-1"),
+    # benefits
+    ("curve_summary", "metric not in the history", lambda: keras_tl.curve_summary({"loss": [1.0]}), ValueError, "metric='val_accuracy' is not in the history"),
+    ("curve_summary", "empty curve", lambda: keras_tl.curve_summary([]), ValueError, "at least one epoch"),
+    ("compare_curves", "slope_epochs < 2", lambda: keras_tl.compare_curves({"a": [0.1, 0.2]}, slope_epochs=1), ValueError, "slope_epochs=1 is not allowed"),
+    # similarity
+    ("jensen_shannon", "too few samples", lambda: keras_tl.jensen_shannon(F[:5], F), ValueError, "source has 5 samples: too few"),
+    ("mmd", "NaN in features", lambda: keras_tl.mmd(np.full((40, 4), np.nan), F), ValueError, "source contains NaN"),
+    ("mmd", "features of different widths", lambda: keras_tl.mmd(F, F[:, :2]), ValueError, "different widths: 4 and 2"),
+    ("coral_distance", "images, not 2-D features", lambda: keras_tl.coral_distance(np.zeros((40, 2, 2)), F), ValueError, "must be a 2-D array of features"),
+    ("logme", "labels of the wrong length", lambda: keras_tl.logme(F, [0, 1]), ValueError, "one label per sample"),
+    ("logme", "one class", lambda: keras_tl.logme(F, np.zeros(40, int)), ValueError, "fewer than 2 classes"),
+    ("leep", "not probabilities", lambda: keras_tl.leep(F, np.arange(40) % 2), ValueError, "must be probabilities"),
+    ("measure_similarity", "wrong image shape for the backbone", lambda: keras_tl.measure_similarity(np.zeros((30, 32, 32)), np.zeros((30, 32, 32)), backbone=base()), ValueError, "but the model takes (28, 28)"),
+    # advisor
+    ("advise", "no similarity and no data", lambda: keras_tl.advise(n_samples=10), ValueError, "pass source= and target="),
+    ("advise", "similarity outside [0, 1]", lambda: keras_tl.advise(n_samples=10, similarity=1.5), ValueError, "similarity=1.5 is not allowed"),
+    ("advise", "zero samples", lambda: keras_tl.advise(n_samples=0, similarity="high"), ValueError, "n_samples=0 is not allowed"),
+    ("train_strategy", "unknown strategy", lambda: keras_tl.train_strategy("magic", base(), (X, Y), (X, Y)), ValueError, "Unknown strategy 'magic'"),
+    ("train_strategy", "label out of range", lambda: keras_tl.train_strategy("feature_extraction", base(), (X, Y + 3), (X, Y), n_classes=2), ValueError, "train[1] holds label 4"),
+    ("train_strategy", "wrong image shape", lambda: keras_tl.train_strategy("scratch", base(), (np.zeros((8, 32, 32)), Y), (X, Y)), ValueError, "train[0] has samples of shape (32, 32)"),
+    ("train_strategy", "NaN in validation images", lambda: keras_tl.train_strategy("scratch", base(), (X, Y), (NAN, Y)), ValueError, "validation_data[0] contains NaN"),
+    ("builtin_targets", "unknown target", lambda: keras_tl.builtin_targets(["mars"]), ValueError, "Unknown targets ['mars']"),
+    ("sweep", "unknown strategy", lambda: keras_tl.sweep(base(), X, {}, strategies=["magic"]), ValueError, "Unknown strategies ['magic']"),
+    # schedules
+    ("layer_groups", "group that matches no layer", lambda: keras_tl.layer_groups(head(), ["block9"]), ValueError, "matches no layer"),
+    ("GradualUnfreezing", "every < 1", lambda: keras_tl.GradualUnfreezing(every=0), ValueError, "every=0 is not allowed"),
+    ("discriminative_lr", "factor below 1", lambda: keras_tl.discriminative_lr(head(), 1e-3, factor=0.5), ValueError, "factor=0.5 is not allowed"),
+    ("discriminative_lr", "non-positive learning rate", lambda: keras_tl.discriminative_lr(head(), 0), ValueError, "base_lr=0 is not allowed"),
+    # forgetting
+    ("accuracy_of", "label out of range", lambda: keras_tl.accuracy_of(cnn(), X, Y + 5), ValueError, "y holds label 6 at index 1, outside the allowed range 0..4"),
+    ("accuracy_of", "x and y of different lengths", lambda: keras_tl.accuracy_of(cnn(), X, Y[:2]), ValueError, "same length: got 8 and 2"),
+    ("accuracy_of", "NaN in images", lambda: keras_tl.accuracy_of(cnn(), NAN, Y), ValueError, "x contains NaN"),
+    ("measure_forgetting", "target model shares no weights", lambda: keras_tl.measure_forgetting(cnn(), head(), (X, Y), (X, Y), X, Y), ValueError, "shares no weights"),
+    ("two_head_model", "target model shares no weights", lambda: keras_tl.two_head_model(cnn(), head()), ValueError, "shares no weights"),
+    ("RehearsalData", "n_source >= batch_size", lambda: keras_tl.RehearsalData(X, Y, X, Y, batch_size=4, n_source=4), ValueError, "n_source=4 is not allowed"),
+    ("L2SP", "negative alpha", lambda: keras_tl.L2SP(-1.0), ValueError, "alpha=-1.0 is not allowed"),
+    ("apply_l2sp", "model without a nested base", lambda: keras_tl.apply_l2sp(cnn()), ValueError, "has no nested base"),
+    # ensembles
+    ("average_predictions", "members with different class counts", lambda: keras_tl.average_predictions([np.eye(2), np.ones((2, 3)) / 3]), ValueError, "different numbers of classes"),
+    ("average_predictions", "NaN probabilities", lambda: keras_tl.average_predictions([np.full((2, 2), np.nan)]), ValueError, "members[0] gives NaN"),
+    ("average_predictions", "unknown voting", lambda: keras_tl.average_predictions([np.eye(2)], voting="max"), ValueError, "voting='max' is not allowed"),
+    ("accuracy", "label out of range", lambda: keras_tl.accuracy(np.eye(2), [0, 2]), ValueError, "y holds label 2 at index 1, outside the allowed range 0..1"),
+    ("member_accuracies", "empty members", lambda: keras_tl.member_accuracies([], None, Y), ValueError, "non-empty list"),
+    ("ensemble_model", "members with different input shapes", lambda: keras_tl.ensemble_model([dense(3, name="a"), dense(4, name="b")]), ValueError, "every member must take the same input shape"),
+    ("Vote", "negative weights", lambda: keras_tl.Vote(weights=[-1, 1]), ValueError, "weights=[-1, 1] is not allowed"),
+    # adaptation
+    ("coral", "NaN in features", lambda: keras_tl.coral(np.full((5, 2), np.nan), F[:, :2]), ValueError, "source contains NaN"),
+    ("coral", "one sample", lambda: keras_tl.coral(F[:1], F), ValueError, "has 1 sample"),
+    ("CORAL", "transform before fit", lambda: keras_tl.CORAL().transform(F), ValueError, "not fitted yet"),
+    ("coral_loss", "empty batch", lambda: keras_tl.coral_loss(np.zeros((0, 3)), np.zeros((4, 3))), ValueError, "empty batch"),
+    ("DeepCORAL", "negative weight", lambda: keras_tl.DeepCORAL(dense(), dense(2), weight=-1), ValueError, "weight=-1 is not allowed"),
+    ("DomainBatches", "NaN in source inputs", lambda: keras_tl.DomainBatches(np.full((8, 3), np.nan), Y, np.zeros((8, 3)), batch_size=4), ValueError, "x_source contains NaN"),
+    ("DomainBatches", "label of the wrong kind", lambda: keras_tl.DomainBatches(np.zeros((8, 3)), Y + 0.5, np.zeros((8, 3)), batch_size=4), ValueError, "y_source holds the non-integer label 0.5"),
+    # checkpoints
+    ("fit_resumable", "uncompiled model", lambda: keras_tl.fit_resumable(dense(), np.zeros((2, 3)), [0, 1]), ValueError, "is not compiled"),
+    ("EpochSeed", "negative seed", lambda: keras_tl.EpochSeed(-1), ValueError, "seed=-1 is not allowed"),
+    ("load_weights", "missing file", lambda: keras_tl.load_weights(dense(4), "/nope.weights.h5"), keras_tl.WeightsFileError, "does not exist"),
+    ("load_weights", "file of another architecture", "tmp:lambda tmp: keras_tl.load_weights(dense(5), saved_weights(tmp))", keras_tl.WeightsFileError, "the model expects shapes (5, 2) that the file does not hold; the file holds (4, 2)"),
+    ("load_weights", "not a Keras weights file name", lambda: keras_tl.load_weights(dense(), "w.h5"), keras_tl.WeightsFileError, "give a '.weights.h5' file"),
+    # validation
+    ("check_images", "empty batch", lambda: keras_tl.check_images(X[:0]), ValueError, "x is empty"),
+    ("check_labels", "labels of the wrong length", lambda: keras_tl.check_labels(Y, n=3), ValueError, "y has 8 labels but there are 3 samples"),
+    ("check_xy", "NaN labels", lambda: keras_tl.check_xy(X, np.full(8, np.nan)), ValueError, "y contains NaN or infinite labels"),
+    # text (needs the text extra)
+    ("check_texts", "a single string", lambda: text("check_texts")("hello"), ValueError, "is a single string"),
+    ("check_texts", "empty list", lambda: text("check_texts")([]), ValueError, "texts is empty"),
+    ("HubEncoder", "a folder that is not a SavedModel", lambda: text("HubEncoder")("/tmp"), ValueError, "not a SavedModel folder"),
+    ("SequencePooling", "unknown mode", lambda: text("SequencePooling")("max"), ValueError, "mode='max' is not allowed"),
+    ("load_minilm", "sequence length outside 3..512", lambda: text("load_minilm")(sequence_length=1000), ValueError, "sequence_length=1000 is not allowed"),
+    ("keras_hub_classifier", "one class", lambda: text("keras_hub_classifier")("bert_tiny_en_uncased", n_classes=1), ValueError, "n_classes=1 is not allowed"),
+    ("export_tfhub", "existing folder without overwrite", "tmp:lambda tmp: keras_tl.export_tfhub(None, tmp)", ValueError, "exists; pass overwrite=True"),
+    ("export_tfhub_preprocessor", "existing folder without overwrite", "tmp:lambda tmp: keras_tl.export_tfhub_preprocessor(None, tmp)", ValueError, "exists; pass overwrite=True"),
+]
+
+# Public names that take no input worth checking, with the reason (rendered into the doc too).
+NO_BAD_INPUT = {
+    "available": "takes no arguments",
+    "set_trainable": "any layer or model is valid",
+    "l2sp_penalty": "a model without L2-SP gives 0",
+    "atomic_write": "the writer's own error passes through; nothing is left behind",
+    "minilm_path": "takes no arguments; a missing MiniLM raises EncoderUnavailableError with the install command",
+    "trainable_summary": "any keras.Model is valid",
+    "freeze": "any keras.Model is valid (see freeze_to)",
+    "unfreeze": "any keras.Model is valid (see freeze_to)",
+    "architecture_only": "any keras.Model is valid; seed is any int",
+    "format_table": "formats whatever summaries it is given",
+    "plot_learning_curves": "checks its curves as curve_summary does",
+    "GrayscaleToRGB": "a layer without arguments",
+    "pooled_encoder": "checks pooling as SequencePooling does",
+    "random_weights_like": "any KerasHub backbone is valid",
+    "set_trainable_top_layers": "checks k against the backbone's layer count",
+    "encode_texts": "checks texts as check_texts does",
+    "text_features": "checks texts as check_texts does",
+    "BertPoolingClassifier": "checks as keras_hub_classifier does",
+}
+# Classes that are results or exceptions, not entry points.
+NOT_ENTRY_POINTS = {
+    "BackboneWeightsUnavailable", "DatasetUnavailableError", "EncoderUnavailableError", "WeightsFileError",
+    "TransferTask", "SourceReport", "Recommendation", "SweepResult", "ForgettingReport", "SimilarityReport",
+}
+
+TEXT_NAMES = set(keras_tl._TEXT_NAMES)
+RUNNABLE = CASES
+
+
+def _call(case, tmp_path):
+    fn = case[2]
+    if isinstance(fn, str) and fn.startswith("tmp:"):
+        return eval(fn[4:])(tmp_path)  # noqa: S307 - the case table's own code
+    return fn()
+
+
+@pytest.mark.parametrize("case", RUNNABLE, ids=[f"{c[0]}: {c[1]}" for c in RUNNABLE])
+def test_bad_input_raises_the_documented_error(case, tmp_path):
+    name, what, _, error, fragment = case
+    if name in TEXT_NAMES and not HAS_HUB:
+        pytest.skip("the text extra (keras-hub) is not installed")
+    with pytest.raises(error) as info:
+        _call(case, tmp_path)
+    assert fragment in str(info.value), f"{name} ({what}): message {str(info.value)!r} lacks {fragment!r}"
+
+
+def test_every_public_name_is_listed():
+    public = {n for n in keras_tl.__all__ if not isinstance(getattr(keras_tl, n, None), types.ModuleType)}
+    public = {n for n in public if n in TEXT_NAMES or callable(getattr(keras_tl, n))}
+    listed = {c[0] for c in CASES} | set(NO_BAD_INPUT) | NOT_ENTRY_POINTS
+    assert not public - listed, f"public names with no row in docs/errors.md: {sorted(public - listed)}"
+    assert not listed - public, f"rows for names that are not public: {sorted(listed - public)}"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def render() -> str:
+    rows = ["| function | bad input | error | message contains |", "| --- | --- | --- | --- |"]
+    for name, what, fn, error, fragment in CASES:
+        rows.append(f"| `{name}` | {_md(what)} | `{error.__name__}` | `{_md(fragment)}` |")
+    rows += ["", "Functions with no input to reject:", ""]
+    rows += [f"* `{name}`: {reason}." for name, reason in sorted(NO_BAD_INPUT.items())]
+    return "\n".join(rows)
+
+
+def test_docs_errors_md_matches_the_table():
+    text = DOC.read_text()
+    match = re.search(re.escape(START) + r"\n(.*?)\n?" + re.escape(END), text, re.S)
+    assert match, f"{DOC} lacks the {START} ... {END} markers"
+    assert match.group(1) == render(), "docs/errors.md is out of date: run `python tests/test_errors.py`"
+
+
+if __name__ == "__main__":  # rewrite the table in docs/errors.md
+    text = DOC.read_text()
+    new = re.sub(re.escape(START) + r".*?" + re.escape(END), lambda m: f"{START}\n{render()}\n{END}", text, flags=re.S)
+    DOC.write_text(new)
+    print(f"wrote {DOC}", file=sys.stderr)
