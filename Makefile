@@ -9,7 +9,12 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.keras-tl-installed
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: setup data tour test unit notebooks clear-notebooks clean
+.PHONY: setup data tour test unit unit-jax notebooks clear-notebooks clean
+
+# The image side of the API (datasets, backbones, strategies, advisor, pipelines) under the JAX backend.
+# Tests marked tf_only (tf.distribute) are deselected; MobileNetV2 stands for all backbones (slow to build).
+JAX_UNIT := tests/test_strategies.py tests/test_datasets.py tests/test_backbones.py tests/test_advisor.py tests/test_performance.py
+JAX_DESELECT := not every_backbone_builds and not early_layers_exist_in_every or MobileNetV2
 
 setup: $(STAMP) data
 
@@ -28,14 +33,21 @@ tour: setup
 
 test: setup
 	$(PY) -m pytest tests keras_tl notebooks --doctest-modules --nbval-lax --durations=15
+	$(MAKE) unit-jax
 
 unit: setup
 	$(PY) -m pytest tests
 
+unit-jax: setup
+	KERAS_BACKEND=jax $(PY) -m pytest $(JAX_UNIT) -m "not tf_only" -k "$(JAX_DESELECT)" -p no:cacheprovider --durations=5
+
 notebooks: setup
 	$(PY) -m pytest notebooks --nbval-lax
 
-clear-notebooks: setup
+clear-unit-jax: setup
+	KERAS_BACKEND=jax $(PY) -m pytest $(JAX_UNIT) -m "not tf_only" -k "$(JAX_DESELECT)" -p no:cacheprovider --durations=5
+
+notebooks: setup
 	$(PY) -m jupyter nbconvert --clear-output --inplace notebooks/*.ipynb
 
 clean:

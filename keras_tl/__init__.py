@@ -21,6 +21,8 @@ one per idea:
 * :mod:`keras_tl.forgetting` -- catastrophic forgetting measured; rehearsal and L2-SP to reduce it.
 * :mod:`keras_tl.adaptation` -- cross-domain transfer: closed-form CORAL and Deep CORAL
   (a ``keras.Model`` trained on labelled source and unlabelled target batches).
+* :mod:`keras_tl.pipelines` -- ``tf.data`` input pipelines for images: resized on the fly, shuffled,
+  cached and prefetched (:func:`image_dataset`).
 * :mod:`keras_tl.ensembles` -- average the predictions of several models, soft or hard voting.
 * :mod:`keras_tl.checkpoints` -- resumable ``fit`` (BackupAndRestore), safe weight loading, atomic writes.
 * :mod:`keras_tl.validation` -- the input checks every public function runs (``docs/errors.md``).
@@ -34,7 +36,7 @@ Example:
 """
 
 from . import adaptation, advisor, approaches, backbones, benefits, datasets, ensembles, similarity, source_model, strategies
-from . import checkpoints, forgetting, schedules, validation
+from . import checkpoints, forgetting, pipelines, schedules, validation
 from .adaptation import CORAL, DeepCORAL, DomainBatches, coral, coral_loss
 from .advisor import Recommendation, SweepResult, advise, builtin_targets, sweep, train_strategy
 from .approaches import SourceReport, develop_source_model, reuse, select_pretrained_model, select_source_task, tune
@@ -62,6 +64,7 @@ from .datasets import (
     stratified_split,
     transfer_task,
 )
+from .pipelines import image_dataset
 from .forgetting import (
     L2SP, ForgettingReport, RehearsalData, accuracy_of, apply_l2sp, l2sp_penalty, measure_forgetting, two_head_model,
 )
@@ -125,6 +128,7 @@ __all__ = [
     "similarity", "SimilarityReport", "coral_distance", "jensen_shannon", "leep", "logme", "measure_similarity", "mmd",
     "ensembles", "Vote", "accuracy", "average_predictions", "ensemble_model", "member_accuracies",
     "adaptation", "CORAL", "DeepCORAL", "DomainBatches", "coral", "coral_loss",
+    "pipelines", "image_dataset",
     "checkpoints", "EpochSeed", "WeightsFileError", "atomic_write", "fit_resumable", "load_weights",
     "validation", "check_images", "check_labels", "check_xy",
     "text", *_TEXT_NAMES,

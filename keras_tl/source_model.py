@@ -152,6 +152,8 @@ def pretrain_source_model(
     seed: int = 0,
     cache: bool = True,
     verbose: int | str = "auto",
+    jit_compile: bool | str = "auto",
+    mixed_precision: str | None = None,
     checkpoint_dir: str | os.PathLike | None = None,
 ) -> keras.Model:
     """Train :func:`build_source_cnn` on the source task (cached), and check it beats the naive baseline.
@@ -164,6 +166,11 @@ def pretrain_source_model(
         cache: reuse a model cached under :func:`cache_dir` with the same
             key, and save a newly trained one there (written atomically).
         verbose: passed to ``model.fit``; 0 also silences the summary line.
+        jit_compile: passed to ``model.compile`` (XLA; ``"auto"`` is Keras's default).
+        mixed_precision: ``None``, ``"mixed_float16"`` (GPUs) or
+            ``"mixed_bfloat16"`` (TPUs): the Keras dtype policy the model is
+            built under (the global policy is restored afterwards). A mixed
+            policy is part of the cache key.
         checkpoint_dir: a folder for :func:`keras_tl.fit_resumable`: training saves a backup
             after every epoch there, and a call interrupted between epochs resumes from the
             last completed one. Each epoch is then reseeded from ``(seed, epoch)``, so the
@@ -183,6 +190,9 @@ def pretrain_source_model(
         raise ValueError(f"epochs={epochs!r} is not allowed: give an int >= 1.")
     if learning_rate <= 0:
         raise ValueError(f"learning_rate={learning_rate!r} is not allowed: give a positive number.")
+    from .strategies import _check_speed_options, _dtype_policy
+
+    _check_speed_options(jit_compile, mixed_precision)
     task = task if task is not None else transfer_task()
     x, y = check_xy(*task.source, names=("task.source[0]", "task.source[1]"))
     x_test, y_test = check_xy(*task.source_test, names=("task.source_test[0]", "task.source_test[1]"))
@@ -191,6 +201,8 @@ def pretrain_source_model(
         arch=_ARCH_VERSION, input_shape=list(x.shape[1:]), n_classes=n_classes, epochs=epochs,
         batch_size=batch_size, learning_rate=learning_rate, seed=seed, keras=keras.__version__.split(".")[0],
     )
+    if mixed_precision is not None:  # only then, so float32 models keep their existing cache keys
+        settings["mixed_precision"] = mixed_precision
     if checkpoint_dir is not None:
         settings["epoch_seeds"] = True  # fit_resumable reseeds every epoch: a different (still seeded) run
     key = _cache_key(settings, x, y)
@@ -219,11 +231,13 @@ def pretrain_source_model(
             return model
 
     keras.utils.set_random_seed(seed)
-    model = build_source_cnn(input_shape=x.shape[1:], n_classes=n_classes)
+    with _dtype_policy(mixed_precision):
+        model = build_source_cnn(input_shape=x.shape[1:], n_classes=n_classes)
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
+        jit_compile=jit_compile,
     )
     start = time.perf_counter()
     if checkpoint_dir is None:

@@ -24,6 +24,8 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
+
 import keras
 import numpy as np
 
@@ -273,6 +275,7 @@ def fine_tune(
     train_bn: bool = False,
     loss=None,
     metrics=("accuracy",),
+    jit_compile: bool | str = "auto",
 ) -> keras.Model:
     """Unfreeze the top of the base and recompile with a lower learning rate.
 
@@ -284,7 +287,9 @@ def fine_tune(
     optimizer's rate times ``lr_factor`` (10x lower by default). The
     optimizer keeps its class (a fresh instance); the loss is kept unless
     given. BatchNorm layers stay frozen, so in inference mode (see
-    :func:`freeze_to`), unless ``train_bn``.
+    :func:`freeze_to`), unless ``train_bn``. ``jit_compile`` goes to
+    ``model.compile`` (XLA; ``"auto"`` is Keras's default). Mixed precision is
+    chosen when the model is built (``keras.config.set_dtype_policy``), not here.
 
     Example:
         >>> from keras_tl.source_model import build_source_cnn
@@ -295,6 +300,7 @@ def fine_tune(
         >>> round(float(model.optimizer.learning_rate), 8), base.get_layer("block2_conv").trainable
         (0.0001, True)
     """
+    _check_speed_options(jit_compile, None)
     base = _nested_base(model)
     if base is None:
         raise ValueError(
@@ -336,7 +342,7 @@ def fine_tune(
         optimizer = keras.optimizers.Adam(learning_rate)
         loss = loss if loss is not None else "sparse_categorical_crossentropy"
     freeze_to(model, n_frozen, train_bn=train_bn)
-    model.compile(optimizer=optimizer, loss=loss, metrics=list(metrics) if metrics else None)
+    model.compile(optimizer=optimizer, loss=loss, metrics=list(metrics) if metrics else None, jit_compile=jit_compile)
     return model
 
 
@@ -403,6 +409,34 @@ def replace_head(
     return keras.Model(model.inputs, outputs, name=name or f"{model.name}_{n_classes}_classes")
 
 
+#: The values the training helpers accept for ``mixed_precision``.
+MIXED_PRECISION_POLICIES = (None, "mixed_float16", "mixed_bfloat16")
+
+
+def _check_speed_options(jit_compile, mixed_precision) -> None:
+    if not (isinstance(jit_compile, bool) or jit_compile == "auto"):
+        raise ValueError(f"jit_compile={jit_compile!r} is not allowed: give True, False or 'auto' (Keras's default).")
+    if mixed_precision not in MIXED_PRECISION_POLICIES:
+        raise ValueError(
+            f"mixed_precision={mixed_precision!r} is not allowed: give one of {MIXED_PRECISION_POLICIES} "
+            "('mixed_float16' on GPUs, 'mixed_bfloat16' on TPUs and recent CPUs)."
+        )
+
+
+@contextlib.contextmanager
+def _dtype_policy(mixed_precision: str | None):
+    """Build layers under Keras's ``mixed_precision`` policy, then restore the previous global policy."""
+    if mixed_precision is None:
+        yield
+        return
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(mixed_precision)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
 # --------------------------------------------------------------------------- #
 # Feature extraction: the cached-features fast path, and logistic regression
 # --------------------------------------------------------------------------- #
@@ -432,6 +466,8 @@ def train_head_on_features(
     seed: int = 0,
     verbose: int | str = "auto",
     callbacks: list | None = None,
+    jit_compile: bool | str = "auto",
+    mixed_precision: str | None = None,
     checkpoint_dir: str | None = None,
 ) -> tuple[keras.Model, keras.callbacks.History]:
     """Feature extraction, fast: run the frozen base once, then train only the head on the cached features.
@@ -449,6 +485,13 @@ def train_head_on_features(
     With ``checkpoint_dir`` the head trains through :func:`keras_tl.fit_resumable`: a run
     interrupted between epochs resumes from its last completed epoch when called again
     (every epoch reseeded from ``(seed, epoch)``).
+
+    Speed options: ``jit_compile`` goes to ``compile`` (XLA; ``"auto"`` is
+    Keras's default); ``mixed_precision`` (``"mixed_float16"`` on GPUs,
+    ``"mixed_bfloat16"`` on TPUs) builds the head under that Keras dtype policy
+    (the global policy is restored afterwards; the base keeps its own). Called
+    inside a ``tf.distribute`` strategy's ``scope()``, the head is created there
+    and trains on every replica.
 
     Example:
         >>> from keras_tl.source_model import build_source_cnn
@@ -474,15 +517,17 @@ def train_head_on_features(
     if validation_data is not None:
         validation_data = _check_validation(validation_data, int(n_classes), _input_shape(base), images)
     n_classes = int(n_classes)
+    _check_speed_options(jit_compile, mixed_precision)
     keras.utils.set_random_seed(seed)
-    model = add_head(base, n_classes, dropout=dropout)
-    layers_after_base = model.layers[model.layers.index(base) + 1:]
-    feature_input = keras.Input(shape=base.output_shape[1:], name="features")
-    h = feature_input
-    for layer in layers_after_base:
-        h = layer(h)
-    head = keras.Model(feature_input, h, name="head_on_features")
-    compile_args = dict(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    with _dtype_policy(mixed_precision):
+        model = add_head(base, n_classes, dropout=dropout)
+        layers_after_base = model.layers[model.layers.index(base) + 1:]
+        feature_input = keras.Input(shape=base.output_shape[1:], name="features")
+        h = feature_input
+        for layer in layers_after_base:
+            h = layer(h)
+        head = keras.Model(feature_input, h, name="head_on_features")
+    compile_args = dict(loss="sparse_categorical_crossentropy", metrics=["accuracy"], jit_compile=jit_compile)
     head.compile(optimizer=keras.optimizers.Adam(learning_rate), **compile_args)
     features = extract_features(base, x)
     val = None

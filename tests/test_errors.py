@@ -94,6 +94,13 @@ CASES = [
     ("shift_domain", "'mix' without other", lambda: keras_tl.shift_domain(X, "mix", 0.5), ValueError, "kind='mix' needs `other`"),
     ("image_adapter", "channels not 1 or 3", lambda: keras_tl.image_adapter(32, channels=2), ValueError, "channels=2 is not allowed"),
     ("adapt_images", "x and y of different lengths", lambda: keras_tl.adapt_images(X, Y[:3]), ValueError, "different lengths"),
+    # pipelines
+    ("image_dataset", "x not (n, h, w) or (n, h, w, c)", lambda: keras_tl.image_dataset(np.zeros((3, 4))), ValueError, "give images as (n, h, w)"),
+    ("image_dataset", "empty x", lambda: keras_tl.image_dataset(X[:0]), ValueError, "x is empty"),
+    ("image_dataset", "x and y of different lengths", lambda: keras_tl.image_dataset(X, Y[:3]), ValueError, "different lengths: 8 and 3"),
+    ("image_dataset", "batch_size below 1", lambda: keras_tl.image_dataset(X, Y, batch_size=0), ValueError, "batch_size=0 is not allowed"),
+    ("image_dataset", "image_size not positive", lambda: keras_tl.image_dataset(X, Y, image_size=0), ValueError, "image_size=0 is not allowed"),
+    ("image_dataset", "channels=1 for RGB images", lambda: keras_tl.image_dataset(np.zeros((2, 4, 4, 3)), channels=1), ValueError, "channels=1 is not allowed"),
     ("sentiment_reviews", "missing CSV", lambda: keras_tl.sentiment_reviews("/nonexistent.csv"), keras_tl.DatasetUnavailableError, "reviews.csv not found"),
     ("fashion_mnist", "folder without the files", lambda: keras_tl.fashion_mnist("/nonexistent"), keras_tl.DatasetUnavailableError, "Fashion-MNIST not found"),
     # backbones
@@ -125,6 +132,8 @@ CASES = [
     ("train_head_on_features", "x and y of different lengths", lambda: keras_tl.train_head_on_features(base(), X, Y[:5], 2), ValueError, "x and y have different lengths: 8 samples and 5 labels"),
     ("train_head_on_features", "wrong image dtype (strings)", lambda: keras_tl.train_head_on_features(base(), np.full((8, 28, 28), "a"), Y, 2), ValueError, "x has dtype <U1"),
     ("train_head_on_features", "NaN in validation images", lambda: keras_tl.train_head_on_features(base(), X, Y, 2, validation_data=(NAN, Y)), ValueError, "validation_data[0] contains NaN"),
+    ("train_head_on_features", "jit_compile not True, False or 'auto'", lambda: keras_tl.train_head_on_features(base(), X, Y, 2, jit_compile="yes"), ValueError, "jit_compile='yes' is not allowed"),
+    ("train_head_on_features", "unknown mixed_precision policy", lambda: keras_tl.train_head_on_features(base(), X, Y, 2, mixed_precision="float16"), ValueError, "mixed_precision='float16' is not allowed"),
     ("train_head_on_features", "validation_data not a pair", lambda: keras_tl.train_head_on_features(base(), X, Y, 2, validation_data=X), ValueError, "give a pair (x_val, y_val)"),
     ("fit_logistic_regression", "one class", lambda: keras_tl.fit_logistic_regression(F, np.zeros(40)), ValueError, "fewer than 2 classes"),
     ("fit_logistic_regression", "NaN in features", lambda: keras_tl.fit_logistic_regression(np.full((4, 2), np.nan), [0, 1, 0, 1]), ValueError, "features contains NaN"),
