@@ -44,10 +44,7 @@ unit-jax: setup
 notebooks: setup
 	$(PY) -m pytest notebooks --nbval-lax
 
-clear-unit-jax: setup
-	KERAS_BACKEND=jax $(PY) -m pytest $(JAX_UNIT) -m "not tf_only" -k "$(JAX_DESELECT)" -p no:cacheprovider --durations=5
-
-notebooks: setup
+clear-notebooks: setup
 	$(PY) -m jupyter nbconvert --clear-output --inplace notebooks/*.ipynb
 
 clean:
