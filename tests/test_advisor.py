@@ -188,6 +188,35 @@ def test_train_strategy_rejects_unknown_names(base, tiny):
         advisor.train_strategy("distill", base, train, val)
 
 
+def test_default_patience_covers_a_minimum_number_of_steps():
+    assert advisor.default_patience(30, 157) == 10          # large set: a third of the phase
+    assert advisor.default_patience(6, 157) == 5            # at least 5 epochs
+    assert advisor.default_patience(40, 2) == 50            # 2 steps per epoch: 100 steps
+    assert advisor.default_patience(40, 3) == 34            # ceil(100 / 3)
+    with pytest.raises(ValueError, match="steps_per_epoch=0 are not allowed"):
+        advisor.default_patience(10, 0)
+
+
+@pytest.mark.parametrize("strategy", ["scratch", "fine_tune_all"])
+def test_train_strategy_patience_counts_steps(strategy, base, tiny, monkeypatch):
+    # 18 images, batch 32: one step per epoch, so the default patience is MIN_PATIENCE_STEPS epochs,
+    # more than the phase: no run of a small set is stopped before its BatchNorm statistics settle.
+    seen = []
+    real = keras.callbacks.EarlyStopping
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs["patience"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(keras.callbacks, "EarlyStopping", spy)
+    _, train, val = tiny
+    advisor.train_strategy(strategy, base, train, val, epochs=1, head_epochs=1, seed=0)
+    assert seen and all(p == advisor.MIN_PATIENCE_STEPS for p in seen)
+    seen.clear()
+    advisor.train_strategy(strategy, base, train, val, epochs=1, head_epochs=1, patience=2, seed=0)
+    assert seen and all(p == 2 for p in seen)
+
+
 def test_recommendation_trains_its_strategy(base, tiny):
     _, train, val = tiny
     model, log = advisor.advise(6, "low", backbone=base).train(base, train, val, epochs=1, head_epochs=1)
