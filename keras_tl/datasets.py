@@ -738,8 +738,9 @@ def imagenet_photos(size: int | None = 224, path: str | os.PathLike | None = Non
     ``size`` resizes every photo to ``size x size`` with Pillow's bilinear
     filter (``Image.Resampling.BILINEAR``; when shrinking, Pillow widens the
     filter to the scale factor, so it averages neighbouring pixels like an
-    area filter instead of aliasing). ``size=None`` keeps the original size
-    (512 for the packaged photos). Pixel values are 0..255: apply a backbone's
+    area filter instead of aliasing). ``size=None`` keeps the original size:
+    512x512 for the packaged photos (two of them, ``40.jpg`` and ``88.jpg``,
+    are 513 pixels high; their last row is dropped). Pixel values are 0..255: apply a backbone's
     ``preprocess_input`` before predicting.
 
     ``path`` reads your own photos instead: every ``.jpg``, ``.jpeg`` or
@@ -764,6 +765,8 @@ def imagenet_photos(size: int | None = 224, path: str | os.PathLike | None = Non
         if not files:
             raise DatasetUnavailableError(f"{folder} holds no .jpg, .jpeg or .png file; give a folder of photos.")
     images = [_read_photo(f, size) for f in files]
+    if path is None and size is None:  # 40.jpg and 88.jpg are 512 wide, 513 high: drop their last row
+        images = [im[:512, :512] for im in images]
     shapes = sorted({im.shape for im in images})
     if len(shapes) > 1:
         raise ValueError(
