@@ -195,7 +195,8 @@ def load_backbone(
             raise ValueError(
                 f"weights={weights!r} are {source.backbone} weights, not {spec.name}'s. Offline weights for "
                 f"{spec.name}: {weight_sources.available_weights(spec.name) or 'none'}; all offline sources: "
-                f"{weight_sources.describe_weights()}"
+                + ", ".join(f"{s.backbone} weights={s.name!r}" for s in weight_sources.WEIGHT_SOURCES.values())
+                + " (keras_tl.describe_weights() says what each is)."
             )
         if include_top and not source.has_top:
             raise ValueError(
