@@ -1,0 +1,132 @@
+"""Issue 16: every entry point that takes (x, y) or images also takes a tf.data.Dataset of batches.
+
+The datasets come from ``keras.utils.image_dataset_from_directory`` over a folder of PNGs written
+here (3 classes x 6 images, 28x28 grayscale, one pattern per class), batch_size=4, unshuffled:
+each test checks that samples are counted, not batches, and that the result equals the array path.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+tf = pytest.importorskip("tensorflow")
+
+import keras_tl  # noqa: E402
+from keras_tl.data_input import as_arrays, label_counts  # noqa: E402
+
+N_CLASSES, PER_CLASS, SIZE = 3, 6, 28
+
+
+def _pattern(label: int, i: int) -> np.ndarray:
+    rng = np.random.default_rng(100 * label + i)
+    img = rng.integers(0, 40, size=(SIZE, SIZE)).astype(np.uint8)
+    if label == 0:
+        img[: SIZE // 2] += 200  # bright top
+    elif label == 1:
+        img[:, : SIZE // 2] += 200  # bright left
+    else:
+        img[SIZE // 4: 3 * SIZE // 4, SIZE // 4: 3 * SIZE // 4] += 200  # bright centre
+    return img
+
+
+def write_image_folder(root, n_classes: int = N_CLASSES, per_class: int = PER_CLASS):
+    """``root/class_k/img_i.png``: ``n_classes`` x ``per_class`` grayscale PNGs with a pattern per class."""
+    from PIL import Image
+
+    for label in range(n_classes):
+        folder = root / f"class_{label}"
+        folder.mkdir(parents=True)
+        for i in range(per_class):
+            Image.fromarray(_pattern(label, i), mode="L").save(folder / f"img_{i}.png")
+    return root
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    return write_image_folder(tmp_path_factory.mktemp("images"))
+
+
+def dataset(folder, batch_size: int = 4, **kwargs):
+    kwargs = {"color_mode": "grayscale", "image_size": (SIZE, SIZE), "shuffle": False, **kwargs}
+    return keras.utils.image_dataset_from_directory(folder, batch_size=batch_size, verbose=False, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def arrays(folder):
+    x = np.concatenate([xb.numpy() for xb, _ in dataset(folder)])
+    y = np.concatenate([yb.numpy() for _, yb in dataset(folder)])
+    return x, y
+
+
+def cnn(n_classes: int = N_CLASSES):
+    keras.utils.set_random_seed(0)
+    return keras_tl.build_source_cnn(filters=(4, 8), units=8, n_classes=n_classes)
+
+
+def base():
+    return keras_tl.feature_extractor(cnn(), "flatten")
+
+
+# --------------------------------------------------------------------------- #
+# as_arrays, the shared helper
+# --------------------------------------------------------------------------- #
+def test_as_arrays_counts_samples_not_batches(folder, arrays):
+    ds = dataset(folder)
+    assert int(ds.cardinality()) == 5  # 18 images in batches of 4
+    x, y = as_arrays(ds)
+    assert x.shape == (N_CLASSES * PER_CLASS, SIZE, SIZE, 1) and x.dtype == np.float32
+    assert y.tolist() == [k for k in range(N_CLASSES) for _ in range(PER_CLASS)]
+    np.testing.assert_array_equal(x, arrays[0])
+    assert label_counts(ds) == {0: PER_CLASS, 1: PER_CLASS, 2: PER_CLASS}
+
+
+def test_as_arrays_images_only_infinite_and_capped(folder):
+    x, y = as_arrays(dataset(folder, labels=None))
+    assert y is None and len(x) == N_CLASSES * PER_CLASS
+    with pytest.raises(ValueError, match="infinite dataset"):
+        as_arrays(dataset(folder).repeat())
+    x, y = as_arrays(dataset(folder).repeat(), max_samples=25)
+    assert len(x) == len(y) == 25
+    with pytest.raises(ValueError, match="without labels"):
+        as_arrays(dataset(folder, labels=None), need_labels=True)
+
+
+def test_as_arrays_reads_a_py_dataset():
+    class Batches(keras.utils.PyDataset):
+        def __len__(self):
+            return 3
+
+        def __getitem__(self, i):
+            return np.full((2, 4), i, "float32"), np.array([i, i])
+
+    x, y = as_arrays(Batches())
+    assert x.shape == (6, 4) and y.tolist() == [0, 0, 1, 1, 2, 2]
+
+
+# --------------------------------------------------------------------------- #
+# strategies
+# --------------------------------------------------------------------------- #
+def test_extract_features_on_a_dataset_equals_the_arrays(folder, arrays):
+    b = base()
+    on_ds = keras_tl.extract_features(b, dataset(folder))
+    on_arrays = keras_tl.extract_features(b, arrays[0])
+    assert on_ds.shape == (18, on_arrays.shape[1])
+    np.testing.assert_allclose(on_ds, on_arrays, rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="infinite dataset"):
+        keras_tl.extract_features(b, dataset(folder).repeat())
+
+
+def test_train_head_on_features_takes_a_dataset(folder, arrays):
+    ds = dataset(folder)
+    model, history = keras_tl.train_head_on_features(base(), ds, None, N_CLASSES, validation_data=ds, epochs=2, verbose=0)
+    same, same_history = keras_tl.train_head_on_features(base(), *arrays, N_CLASSES, validation_data=arrays, epochs=2, verbose=0)
+    np.testing.assert_allclose(history.history["loss"], same_history.history["loss"], rtol=1e-4)
+    np.testing.assert_allclose(model.predict(ds, verbose=0), same.predict(arrays[0], verbose=0), rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match="y is given, but x is a dataset"):
+        keras_tl.train_head_on_features(base(), ds, arrays[1], N_CLASSES)
+    with pytest.raises(ValueError, match="without labels"):
+        keras_tl.train_head_on_features(base(), dataset(folder, labels=None), None, N_CLASSES, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="label 2 .*outside the allowed range 0..1"):
+        keras_tl.train_head_on_features(base(), ds, None, 2, epochs=1, verbose=0)
