@@ -130,3 +130,23 @@ def test_train_head_on_features_takes_a_dataset(folder, arrays):
         keras_tl.train_head_on_features(base(), dataset(folder, labels=None), None, N_CLASSES, epochs=1, verbose=0)
     with pytest.raises(ValueError, match="label 2 .*outside the allowed range 0..1"):
         keras_tl.train_head_on_features(base(), ds, None, 2, epochs=1, verbose=0)
+
+
+# --------------------------------------------------------------------------- #
+# pipelines
+# --------------------------------------------------------------------------- #
+def test_image_dataset_maps_over_a_dataset(folder, arrays):
+    ds = keras_tl.image_dataset(dataset(folder), image_size=32, preprocess=lambda t: t / 255.0)
+    x, y = as_arrays(ds)
+    same, same_y = as_arrays(keras_tl.image_dataset(arrays[0], arrays[1], batch_size=4, image_size=32,
+                                                    preprocess=lambda t: t / 255.0))
+    assert x.shape == (18, 32, 32, 3) and y.tolist() == arrays[1].tolist() == same_y.tolist()
+    np.testing.assert_allclose(x, same, atol=1e-6)
+    rebatched = keras_tl.image_dataset(dataset(folder, labels=None), batch_size=5, cache=True)
+    assert [int(xb.shape[0]) for xb in rebatched] == [5, 5, 5, 3]
+    with pytest.raises(ValueError, match="x is already a tf.data.Dataset"):
+        keras_tl.image_dataset(dataset(folder))
+    with pytest.raises(ValueError, match="shuffle=True is not allowed"):
+        keras_tl.image_dataset(dataset(folder), image_size=32, shuffle=True)
+    with pytest.raises(ValueError, match="y is given"):
+        keras_tl.image_dataset(dataset(folder), arrays[1], image_size=32)
