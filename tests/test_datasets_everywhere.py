@@ -150,3 +150,52 @@ def test_image_dataset_maps_over_a_dataset(folder, arrays):
         keras_tl.image_dataset(dataset(folder), image_size=32, shuffle=True)
     with pytest.raises(ValueError, match="y is given"):
         keras_tl.image_dataset(dataset(folder), arrays[1], image_size=32)
+
+
+# --------------------------------------------------------------------------- #
+# similarity and the advisor
+# --------------------------------------------------------------------------- #
+@pytest.fixture(scope="module")
+def big_folder(tmp_path_factory):
+    return write_image_folder(tmp_path_factory.mktemp("images24"), per_class=8)  # 24 >= similarity's 20
+
+
+def test_similarity_reads_datasets_with_a_cap(big_folder):
+    b = base()
+    ds = dataset(big_folder)
+    x, y = as_arrays(ds)
+    report = keras_tl.measure_similarity(ds, ds, backbone=b, random_baseline=False)
+    same = keras_tl.measure_similarity(x, x, backbone=b, target_labels=y, random_baseline=False)
+    assert report.n_source == report.n_target == 24  # samples, not the 6 batches
+    assert report.logme is not None  # the target's labels were used
+    np.testing.assert_allclose([report.score, report.logme], [same.score, same.logme], rtol=1e-5)
+    capped = keras_tl.measure_similarity(ds.repeat(), ds, backbone=b, max_samples=22, random_baseline=False)
+    assert capped.n_source == capped.n_target == 22
+    with pytest.raises(ValueError, match="infinite dataset"):
+        keras_tl.measure_similarity(ds.repeat(), ds, backbone=b, max_samples=None)
+    with pytest.raises(ValueError, match="target_labels is given"):
+        keras_tl.measure_similarity(ds, ds, backbone=b, target_labels=y)
+
+
+def test_advise_counts_samples_per_class_from_a_dataset(folder, big_folder):
+    rec = keras_tl.advise(similarity="high", target=dataset(folder))
+    assert rec.samples_per_class == PER_CLASS
+    assert f"{PER_CLASS} labelled examples per class over {N_CLASSES} classes" in rec.rationale
+    # an unbalanced target: the smallest class counts
+    ds = dataset(folder).unbatch().filter(lambda x, y: y != 0).concatenate(dataset(folder).unbatch().take(2)).batch(4)
+    assert keras_tl.advise(similarity="high", target=ds).samples_per_class == 2
+    measured = keras_tl.advise(backbone=base(), source=dataset(big_folder), target=dataset(big_folder))
+    assert measured.report.n_target == 24 and measured.samples_per_class == 8
+    assert measured.similarity_score > 0.9  # the same images on both sides
+    with pytest.raises(ValueError, match="n_samples=None is not allowed without labelled target data"):
+        keras_tl.advise(similarity="high", target=dataset(folder, labels=None))
+
+
+def test_train_strategy_takes_datasets(folder, arrays):
+    ds = dataset(folder)
+    model, log = keras_tl.train_strategy("fine_tune_all", base(), ds, ds, epochs=1, head_epochs=1)
+    same, same_log = keras_tl.train_strategy("fine_tune_all", base(), arrays, arrays, epochs=1, head_epochs=1)
+    assert model.output_shape == (None, N_CLASSES)  # the class count read from the dataset's labels
+    np.testing.assert_allclose(log["val_accuracy"], same_log["val_accuracy"])
+    with pytest.raises(ValueError, match="without labels"):
+        keras_tl.train_strategy("scratch", base(), dataset(folder, labels=None), ds)
