@@ -199,3 +199,77 @@ def test_train_strategy_takes_datasets(folder, arrays):
     np.testing.assert_allclose(log["val_accuracy"], same_log["val_accuracy"])
     with pytest.raises(ValueError, match="without labels"):
         keras_tl.train_strategy("scratch", base(), dataset(folder, labels=None), ds)
+
+
+# --------------------------------------------------------------------------- #
+# approaches, forgetting, ensembles, adaptation
+# --------------------------------------------------------------------------- #
+def head_model():
+    keras.utils.set_random_seed(0)
+    return keras_tl.add_head(keras_tl.feature_extractor(cnn(), "flatten", trainable=True), N_CLASSES)
+
+
+def test_tune_passes_a_dataset_to_fit(folder):
+    ds = dataset(folder)
+    model = head_model()
+    histories = keras_tl.tune(model, ds, ds, head_epochs=1, fine_tune_epochs=1, verbose=0)
+    assert [len(h["loss"]) for h in histories.values()] == [1, 1]  # 5 steps of 4 images (not one of 18)
+    assert histories["fine_tune"]["val_loss"][-1] == pytest.approx(model.evaluate(ds, verbose=0)[0], rel=1e-4)
+    with pytest.raises(ValueError, match="train is an infinite dataset"):
+        keras_tl.tune(head_model(), ds.repeat(), ds, head_epochs=1, verbose=0)
+
+
+def test_measure_forgetting_takes_datasets(folder, arrays):
+    ds = dataset(folder)
+
+    def run(data, evaluate):
+        source = cnn()
+        target = keras_tl.add_head(keras_tl.feature_extractor(source, "flatten", trainable=True), N_CLASSES)
+        target.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        fit = (data, None) if keras_tl.data_input.is_dataset(data) else data
+        return keras_tl.measure_forgetting(source, target, evaluate, evaluate, *fit, epochs=1, verbose=0, seed=0,
+                                           shuffle=False, batch_size=4)
+
+    report, same = run(ds, ds), run(arrays, arrays)
+    assert report.source_before == pytest.approx(same.source_before)
+    assert report.target_after == pytest.approx(same.target_after, abs=1 / 18)  # one sample at most (float noise)
+    assert report.history["loss"] == pytest.approx(same.history["loss"], rel=1e-4)
+    with pytest.raises(ValueError, match="x is an infinite dataset"):
+        run(ds.repeat(), arrays)
+
+
+def test_accuracy_of_takes_a_dataset(folder, arrays):
+    ds = dataset(folder)
+    model = cnn()
+    assert keras_tl.accuracy_of(model, ds, None) == keras_tl.accuracy_of(model, *arrays)
+    with pytest.raises(ValueError, match="y is given, but x is a dataset"):
+        keras_tl.accuracy_of(model, ds, arrays[1])
+
+
+def test_ensembles_take_a_dataset(folder, arrays):
+    ds = dataset(folder)
+    members = [cnn(), keras_tl.architecture_only(cnn(), seed=1)]
+    probs = keras_tl.average_predictions(members, ds)
+    np.testing.assert_allclose(probs, keras_tl.average_predictions(members, arrays[0]), rtol=1e-5, atol=1e-6)
+    assert probs.shape == (18, N_CLASSES)
+    assert keras_tl.member_accuracies(members, ds) == pytest.approx(keras_tl.member_accuracies(members, *arrays))
+    assert keras_tl.accuracy(probs, ds) == keras_tl.accuracy(probs, arrays[1])
+    with pytest.raises(ValueError, match="y is given, but x is a dataset"):
+        keras_tl.member_accuracies(members, ds, arrays[1])
+
+
+def test_coral_and_domain_batches_take_datasets(folder, arrays):
+    rng = np.random.default_rng(0)
+    s, t = rng.normal(size=(30, 3)), rng.normal(size=(26, 3)) * 2.0
+    s_ds = tf.data.Dataset.from_tensor_slices(s).batch(4)
+    t_ds = tf.data.Dataset.from_tensor_slices((t, np.zeros(26, "int64"))).batch(5)
+    np.testing.assert_allclose(keras_tl.coral(s_ds, t_ds), keras_tl.coral(s, t))
+    aligner = keras_tl.CORAL().fit(s_ds, t_ds)
+    np.testing.assert_allclose(aligner.transform(s_ds), aligner.transform(s))
+    with pytest.raises(ValueError, match="infinite dataset"):
+        keras_tl.coral(s_ds.repeat(), t)
+    batches = keras_tl.DomainBatches(dataset(folder), None, dataset(folder, labels=None), batch_size=4)
+    assert len(batches) == 18 // 4  # samples, not batches
+    (xs, xt), ys = batches[0]
+    assert xs.shape == xt.shape == (4, SIZE, SIZE, 1) and set(ys.tolist()) <= {0, 1, 2}
+    np.testing.assert_array_equal(np.sort(batches.y_source), np.sort(arrays[1]))
