@@ -1,7 +1,7 @@
 """Issue 16: every entry point that takes (x, y) or images also takes a tf.data.Dataset of batches.
 
 The datasets come from ``keras.utils.image_dataset_from_directory`` over a folder of PNGs written
-here (3 classes x 6 images, 28x28 grayscale, one pattern per class), batch_size=4, unshuffled:
+here (3 classes x 6 images, 28x28 grayscale, one pattern per class), batch_size=6, unshuffled:
 each test checks that samples are counted, not batches, and that the result equals the array path.
 """
 
@@ -48,7 +48,7 @@ def folder(tmp_path_factory):
     return write_image_folder(tmp_path_factory.mktemp("images"))
 
 
-def dataset(folder, batch_size: int = 4, **kwargs):
+def dataset(folder, batch_size: int = 6, **kwargs):
     kwargs = {"color_mode": "grayscale", "image_size": (SIZE, SIZE), "shuffle": False, **kwargs}
     return keras.utils.image_dataset_from_directory(folder, batch_size=batch_size, verbose=False, **kwargs)
 
@@ -74,7 +74,7 @@ def base():
 # --------------------------------------------------------------------------- #
 def test_as_arrays_counts_samples_not_batches(folder, arrays):
     ds = dataset(folder)
-    assert int(ds.cardinality()) == 5  # 18 images in batches of 4
+    assert int(ds.cardinality()) == 3  # 18 images in batches of 6
     x, y = as_arrays(ds)
     assert x.shape == (N_CLASSES * PER_CLASS, SIZE, SIZE, 1) and x.dtype == np.float32
     assert y.tolist() == [k for k in range(N_CLASSES) for _ in range(PER_CLASS)]
@@ -138,7 +138,7 @@ def test_train_head_on_features_takes_a_dataset(folder, arrays):
 def test_image_dataset_maps_over_a_dataset(folder, arrays):
     ds = keras_tl.image_dataset(dataset(folder), image_size=32, preprocess=lambda t: t / 255.0)
     x, y = as_arrays(ds)
-    same, same_y = as_arrays(keras_tl.image_dataset(arrays[0], arrays[1], batch_size=4, image_size=32,
+    same, same_y = as_arrays(keras_tl.image_dataset(arrays[0], arrays[1], batch_size=6, image_size=32,
                                                     preprocess=lambda t: t / 255.0))
     assert x.shape == (18, 32, 32, 3) and y.tolist() == arrays[1].tolist() == same_y.tolist()
     np.testing.assert_allclose(x, same, atol=1e-6)
@@ -213,7 +213,7 @@ def test_tune_passes_a_dataset_to_fit(folder):
     ds = dataset(folder)
     model = head_model()
     histories = keras_tl.tune(model, ds, ds, head_epochs=1, fine_tune_epochs=1, verbose=0)
-    assert [len(h["loss"]) for h in histories.values()] == [1, 1]  # 5 steps of 4 images (not one of 18)
+    assert [len(h["loss"]) for h in histories.values()] == [1, 1]  # 3 steps of 6 images
     assert histories["fine_tune"]["val_loss"][-1] == pytest.approx(model.evaluate(ds, verbose=0)[0], rel=1e-4)
     with pytest.raises(ValueError, match="train is an infinite dataset"):
         keras_tl.tune(head_model(), ds.repeat(), ds, head_epochs=1, verbose=0)
@@ -228,7 +228,7 @@ def test_measure_forgetting_takes_datasets(folder, arrays):
         target.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
         fit = (data, None) if keras_tl.data_input.is_dataset(data) else data
         return keras_tl.measure_forgetting(source, target, evaluate, evaluate, *fit, epochs=1, verbose=0, seed=0,
-                                           shuffle=False, batch_size=4)
+                                           shuffle=False, batch_size=6)
 
     report, same = run(ds, ds), run(arrays, arrays)
     assert report.source_before == pytest.approx(same.source_before)
@@ -269,7 +269,7 @@ def test_coral_and_domain_batches_take_datasets(folder, arrays):
     with pytest.raises(ValueError, match="infinite dataset"):
         keras_tl.coral(s_ds.repeat(), t)
     batches = keras_tl.DomainBatches(dataset(folder), None, dataset(folder, labels=None), batch_size=4)
-    assert len(batches) == 18 // 4  # samples, not batches
+    assert len(batches) == 18 // 4  # samples, not the 3 batches
     (xs, xt), ys = batches[0]
     assert xs.shape == xt.shape == (4, SIZE, SIZE, 1) and set(ys.tolist()) <= {0, 1, 2}
     np.testing.assert_array_equal(np.sort(batches.y_source), np.sort(arrays[1]))
