@@ -31,6 +31,8 @@ one per idea:
 * :mod:`keras_tl.ensembles` -- average the predictions of several models, soft or hard voting.
 * :mod:`keras_tl.checkpoints` -- resumable ``fit`` (BackupAndRestore), safe weight loading, atomic writes.
 * :mod:`keras_tl.validation` -- the input checks every public function runs (``docs/errors.md``).
+* :mod:`keras_tl.data_input` -- ``tf.data.Dataset`` / ``PyDataset`` batches wherever arrays are taken
+  (:func:`as_arrays`: samples, not batches).
 * :mod:`keras_tl.tour` -- the headline demo (``python -m keras_tl tour``).
 
 Example:
@@ -84,6 +86,8 @@ from .schedules import GradualUnfreezing, discriminative_lr, layer_groups
 from .similarity import SimilarityReport, coral_distance, jensen_shannon, leep, logme, mmd
 from .similarity import similarity as measure_similarity
 from .validation import check_images, check_labels, check_xy
+from . import data_input
+from .data_input import as_arrays
 from .source_model import build_source_cnn, majority_baseline, pretrain_source_model
 from .strategies import (
     add_head,
@@ -143,6 +147,7 @@ __all__ = [
     "pipelines", "image_dataset",
     "checkpoints", "EpochSeed", "WeightsFileError", "atomic_write", "fit_resumable", "load_weights",
     "validation", "check_images", "check_labels", "check_xy",
+    "data_input", "as_arrays",
     "weight_sources", "WeightSourceUnavailable", "available_weights", "describe_weights",
     "torch_weights", "UnsafePickleError", "read_state_dict",
     "imagenet", "decode_predictions", "imagenet_classes",

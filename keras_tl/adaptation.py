@@ -48,6 +48,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from .data_input import as_arrays, dataset_xy, is_dataset
 from .validation import check_images, check_xy
 
 __all__ = ["CORAL", "DeepCORAL", "DomainBatches", "coral", "coral_loss"]
@@ -63,6 +64,8 @@ def _check_nonnegative(value, name: str) -> float:
 
 
 def _check_features(a, name: str) -> np.ndarray:
+    if is_dataset(a):  # a dataset of feature batches (labels, if any, are not needed)
+        a = as_arrays(a, name=name)[0]
     a = np.asarray(a, dtype=np.float64)
     if a.ndim != 2:
         raise ValueError(f"{name} must be a 2-D array of features (n_samples, n_features), got shape {a.shape}.")
@@ -107,6 +110,9 @@ class CORAL:
     Attributes after ``fit``: ``source_mean_``, ``target_mean_``, ``matrix_``
     (the ``d x d`` linear map).
 
+    ``source`` and ``target`` may be finite ``tf.data.Dataset`` / ``keras.utils.PyDataset`` of
+    feature batches (``x`` or ``(x, y)``; labels are not used), read into arrays.
+
     Example:
         >>> rng = np.random.default_rng(1)
         >>> s, t = rng.normal(size=(400, 2)), rng.normal(size=(400, 2)) * 4.0 + 10.0
@@ -137,7 +143,7 @@ class CORAL:
         """Align ``source`` features (any number of rows, the width seen in ``fit``)."""
         if not hasattr(self, "matrix_"):
             raise ValueError("This CORAL is not fitted yet: call fit(source, target) first.")
-        s = np.asarray(source, dtype=np.float64)
+        s = np.asarray(as_arrays(source, name="source")[0] if is_dataset(source) else source, dtype=np.float64)
         if s.ndim != 2 or len(s) == 0:
             raise ValueError(f"source must be a non-empty 2-D array (n_samples, n_features), got shape {s.shape}.")
         _check_widths(s.shape[1], self.n_features_in_, "features (transform vs fit)")
@@ -157,6 +163,7 @@ def coral(source_features, target_features, eps: float = 1.0, match_mean: bool =
     re-coloured with ``cov(target) + eps I``; see :class:`CORAL`. Train your
     classifier on the returned array with the source labels, and apply it to
     the *unchanged* target features.
+    Either argument may be a finite dataset of feature batches, as in :class:`CORAL`.
 
     Example:
         >>> from keras_tl.similarity import coral_distance
@@ -226,7 +233,9 @@ class DeepCORAL(keras.Model):
     data either). Called on one array of images (``predict``, ``evaluate``,
     ``validation_data``), the model classifies it.
 
-    Saved and loaded with ``.keras`` files like any Keras model.
+    Saved and loaded with ``.keras`` files like any Keras model. ``predict`` and ``evaluate`` take a
+    ``tf.data.Dataset`` of target ``x`` or ``(x, y)`` batches like any Keras model; to train on
+    datasets, build :class:`DomainBatches` from them.
 
     Example:
         >>> keras.utils.set_random_seed(0)
@@ -296,6 +305,10 @@ class DomainBatches(keras.utils.PyDataset):
     ``x_target``. Target labels are never needed. Works on every backend
     (a ``keras.utils.PyDataset``); extra keyword arguments go to it.
 
+    ``x_source`` may be a finite ``tf.data.Dataset`` / ``keras.utils.PyDataset`` of ``(x, y)``
+    batches (with ``y_source=None``) and ``x_target`` one of ``x`` or ``(x, y)`` batches (labels
+    ignored): both are read into arrays once.
+
     Example:
         >>> batches = DomainBatches(np.zeros((10, 3)), np.zeros(10), np.ones((7, 3)), batch_size=4)
         >>> len(batches), [a.shape for a in batches[0][0]], batches[0][1].shape
@@ -304,6 +317,9 @@ class DomainBatches(keras.utils.PyDataset):
 
     def __init__(self, x_source, y_source, x_target, batch_size: int = 64, seed: int = 0, **kwargs):
         super().__init__(**kwargs)
+        x_source, y_source = dataset_xy(x_source, y_source, "x_source")
+        if is_dataset(x_target):
+            x_target = as_arrays(x_target, name="x_target")[0]
         x_source, y_source, x_target = np.asarray(x_source), np.asarray(y_source), np.asarray(x_target)
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 2:
             raise ValueError(f"batch_size={batch_size!r} is not allowed: a covariance needs an int >= 2.")

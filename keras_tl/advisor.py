@@ -39,6 +39,7 @@ from .similarity import SimilarityReport
 from .similarity import similarity as measure_similarity
 from . import strategies as _strategies
 from .strategies import add_head, architecture_only, feature_extractor, set_trainable, train_head_on_features
+from .data_input import as_arrays, is_dataset, label_counts
 from .validation import check_xy
 
 __all__ = [
@@ -228,7 +229,7 @@ def _similarity_level(similarity, threshold: float) -> tuple[str, float | None]:
 
 
 def advise(
-    n_samples: int,
+    n_samples: int | None = None,
     similarity: str | float | SimilarityReport | None = None,
     n_classes: int | None = None,
     backbone: str | keras.Model | None = None,
@@ -248,6 +249,8 @@ def advise(
     Args:
         n_samples: labelled target examples **per class** (for an unbalanced
             set, the smallest class). Fewer than ``small_threshold`` is "small".
+            ``None``: counted from the labels of ``target`` (a dataset of ``(x, y)``
+            batches, or with ``target_labels``), samples per class, not batches.
         similarity: ``"high"``, ``"low"``, a score in ``[0, 1]`` (``>=
             similarity_threshold`` is high), a :class:`SimilarityReport`, or
             ``None`` to measure it from ``source`` and ``target`` on ``backbone``.
@@ -258,7 +261,10 @@ def advise(
         source, target, target_labels: data to measure similarity on (inputs of
             ``backbone``); with ``target_labels`` the LogME transferability is
             measured too, and a pretrained model whose features are no better
-            than random weights' gets a negative-transfer warning.
+            than random weights' gets a negative-transfer warning. ``source`` and
+            ``target`` may be ``tf.data.Dataset`` / ``keras.utils.PyDataset`` of ``x`` or
+            ``(x, y)`` batches: similarity is measured on at most 2000 samples of each
+            (:data:`DATASET_SAMPLES`), and a target's labels serve as ``target_labels``.
         small_threshold, similarity_threshold, negative_threshold: the
             thresholds; the defaults come from the sweep in ``docs/advisor.md``.
         learning_rate: the base rate; layers of the pretrained base train at a
@@ -274,6 +280,7 @@ def advise(
         Scenario 3 (large target data, low similarity): scratch
         ...
     """
+    source, target, target_labels, n_samples, n_classes = _dataset_inputs(source, target, target_labels, n_samples, n_classes)
     if isinstance(n_samples, bool) or not isinstance(n_samples, (int, float, np.integer, np.floating)) or not n_samples > 0:
         raise ValueError(f"n_samples={n_samples!r} is not allowed: give the number of labelled examples per class, > 0.")
     if n_classes is not None and (isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 2):
@@ -354,6 +361,40 @@ def advise(
         rationale=reason, warnings=warnings, size=size, level=level, samples_per_class=float(n_samples),
         similarity_score=score, report=report, alternative=alternative,
     )
+
+
+#: At most this many samples of a ``source`` or ``target`` dataset are read to measure similarity in :func:`advise`.
+DATASET_SAMPLES = 2000
+
+
+def _dataset_inputs(source, target, target_labels, n_samples, n_classes) -> tuple:
+    """:func:`advise`'s datasets read into arrays, and ``n_samples`` (per class) counted from the target's labels."""
+    if is_dataset(source):
+        source = as_arrays(source, max_samples=DATASET_SAMPLES, name="source")[0]
+    counts = None
+    if is_dataset(target):
+        if target_labels is not None:
+            raise ValueError(
+                "target_labels is given, but target is a dataset, which yields its own labels; "
+                "allowed: target_labels=None with a dataset of (x, y) batches."
+            )
+        data = target
+        target, target_labels = as_arrays(target, max_samples=DATASET_SAMPLES, name="target")
+        if n_samples is None and target_labels is not None:
+            # all of a small dataset is in memory already; a larger one is read once more, labels only
+            counts = label_counts((target, target_labels) if len(target) < DATASET_SAMPLES else data, "target")
+    elif n_samples is None and target_labels is not None:
+        counts = label_counts((np.zeros(len(target_labels)), target_labels), "target")
+    if n_samples is None:
+        if counts is None:
+            raise ValueError(
+                "n_samples=None is not allowed without labelled target data: give the number of labelled "
+                "examples per class, or target= a dataset of (x, y) batches (or target_labels=) to count them."
+            )
+        n_samples = min(counts.values())
+        if n_classes is None and len(counts) >= 2:
+            n_classes = len(counts)
+    return source, target, target_labels, n_samples, n_classes
 
 
 # --------------------------------------------------------------------------- #
@@ -439,6 +480,8 @@ def train_strategy(
     BatchNorm layers stay frozen in the pretrained strategies (keras_tl's default, see
     :func:`keras_tl.freeze_to`). Returns the compiled model and a dict with the
     validation-accuracy curve (``"val_accuracy"``) and the wall time (``"seconds"``).
+    ``train`` and ``validation_data`` may be finite ``tf.data.Dataset`` / ``keras.utils.PyDataset``
+    of ``(x, y)`` batches: each is read into arrays once (every recipe reuses them).
 
     Example:
         >>> from keras_tl import build_source_cnn
@@ -452,6 +495,10 @@ def train_strategy(
         raise ValueError(f"Unknown strategy {strategy!r}; allowed: {sorted(STRATEGIES)}.")
     if not isinstance(epochs, (int, np.integer)) or epochs < 1:
         raise ValueError(f"epochs={epochs!r} is not allowed: give an int >= 1.")
+    if is_dataset(train):  # every recipe needs the labels (class count, steps per epoch): read it once
+        train = as_arrays(train, name="train", need_labels=True)
+    if is_dataset(validation_data):
+        validation_data = as_arrays(validation_data, name="validation_data", need_labels=True)
     if not isinstance(train, (tuple, list)) or len(train) != 2:
         raise ValueError(f"train of type {type(train).__name__} is not allowed: give a pair (x, y).")
     if n_classes is not None and (not isinstance(n_classes, (int, np.integer)) or n_classes < 2):

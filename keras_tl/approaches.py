@@ -35,6 +35,7 @@ import keras
 import numpy as np
 
 from . import backbones, datasets, source_model, strategies
+from .data_input import check_finite, is_dataset
 from .validation import check_xy
 
 __all__ = [
@@ -214,6 +215,10 @@ def tune(
     phases' ``fit`` (epochs are numbered across the phases). Returns the two Keras
     ``History.history`` dicts, ``{"head": ..., "fine_tune": ...}``.
 
+    ``train`` and ``validation`` are ``(x, y)`` pairs, or finite ``tf.data.Dataset`` /
+    ``keras.utils.PyDataset`` of ``(x, y)`` batches, passed to ``fit`` as they are
+    (``batch_size`` is then the dataset's).
+
     With ``checkpoint_dir`` both phases train through :func:`keras_tl.fit_resumable`
     (a backup every epoch, one sub-folder per phase) and the weights after phase 1 are
     kept in ``head.weights.h5`` there: a run interrupted in either phase, called again
@@ -230,11 +235,16 @@ def tune(
         raise ValueError(f"head_epochs={head_epochs}, fine_tune_epochs={fine_tune_epochs}: give >= 1 and >= 0.")
     if not learning_rate > 0:
         raise ValueError(f"learning_rate={learning_rate!r} is not allowed: give a positive number.")
-    if not isinstance(train, (tuple, list)) or len(train) != 2:
-        raise ValueError(f"train of type {type(train).__name__} is not allowed: give a pair (x, y).")
     shape, n_classes = strategies._input_shape(model), int(model.output_shape[-1])
-    train = check_xy(*train, n_classes=n_classes, shape=shape, names=("train[0]", "train[1]"))
-    if validation is not None:
+    if is_dataset(train):  # passed to fit, which reads it batch by batch
+        train = (check_finite(train, "train"), None)
+    elif not isinstance(train, (tuple, list)) or len(train) != 2:
+        raise ValueError(f"train of type {type(train).__name__} is not allowed: give a pair (x, y) or a dataset.")
+    else:
+        train = check_xy(*train, n_classes=n_classes, shape=shape, names=("train[0]", "train[1]"))
+    if is_dataset(validation):
+        check_finite(validation, "validation")
+    elif validation is not None:
         validation = strategies._check_validation(validation, n_classes, shape)
     if checkpoint_dir is not None:
         return _tune_resumable(model, train, validation, head_epochs, fine_tune_epochs, fine_tune_layers,
@@ -243,6 +253,8 @@ def tune(
     model.compile(optimizer=keras.optimizers.Adam(learning_rate),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     fit = dict(validation_data=validation, batch_size=batch_size, verbose=verbose, callbacks=list(callbacks or []))
+    if is_dataset(train[0]):
+        fit["shuffle"] = False  # a dataset is shuffled (or not) by its own pipeline
     histories = {"head": model.fit(*train, epochs=head_epochs, **fit).history}
     if fine_tune_epochs:
         strategies.fine_tune(model, layers=fine_tune_layers, lr_factor=lr_factor)
@@ -261,6 +273,8 @@ def _tune_resumable(model, train, validation, head_epochs, fine_tune_epochs, fin
     folder.mkdir(parents=True, exist_ok=True)
     head_weights, head_history = folder / "head.weights.h5", folder / "head_history.json"
     fit = dict(validation_data=validation, batch_size=batch_size, verbose=verbose, seed=seed, callbacks=callbacks)
+    if is_dataset(train[0]):
+        fit["shuffle"] = False  # a dataset is shuffled (or not) by its own pipeline
     model.compile(optimizer=keras.optimizers.Adam(learning_rate),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     if head_weights.is_file() and head_history.is_file():  # phase 1 finished before the interruption

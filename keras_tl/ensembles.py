@@ -29,6 +29,7 @@ from typing import Any, Sequence
 import keras
 import numpy as np
 
+from .data_input import as_arrays, dataset_xy, is_dataset
 from .validation import check_labels
 
 __all__ = ["TIE_MARGIN", "VOTING", "Vote", "accuracy", "average_predictions", "ensemble_model", "member_accuracies"]
@@ -62,6 +63,8 @@ def _check_weights(weights: Sequence[float] | None, n: int) -> np.ndarray:
 def _member_probabilities(members: Sequence[Any], x: Any, batch_size: int) -> list[np.ndarray]:
     if isinstance(members, (keras.Model, np.ndarray)) or len(members) == 0:
         raise ValueError("members must be a non-empty list of models or probability arrays.")
+    if is_dataset(x):  # read once, so every member predicts on the same samples in the same order
+        x = as_arrays(x, name="x")[0]
     if x is not None and hasattr(x, "__len__") and len(x) == 0:
         raise ValueError("x is empty; allowed: at least 1 sample(s).")
     if isinstance(x, (list, tuple)) and x and all(isinstance(item, str) for item in x):
@@ -118,6 +121,8 @@ def average_predictions(
     (weighted) mean probability; ``"hard"`` the (weighted) share of votes
     per class. Either way ``result.argmax(1)`` is the ensemble's prediction.
     Nothing is retrained.
+    ``x`` may be a finite ``tf.data.Dataset`` or ``keras.utils.PyDataset`` of ``x`` or ``(x, y)``
+    batches: it is read once, so every member predicts on the same samples in the same order.
 
     Example:
         >>> a = np.array([[0.9, 0.1], [0.4, 0.6]]); b = np.array([[0.6, 0.4], [0.45, 0.55]])
@@ -137,10 +142,15 @@ def average_predictions(
 def accuracy(probabilities: np.ndarray, y: np.ndarray) -> float:
     """Share of rows whose most probable class is the label.
 
+    ``y`` may also be a finite ``tf.data.Dataset`` / ``keras.utils.PyDataset`` of ``(x, y)`` batches
+    (unshuffled, the one the probabilities were predicted on): its labels are used.
+
     Example:
         >>> accuracy(np.array([[0.9, 0.1], [0.3, 0.7]]), np.array([0, 0]))
         0.5
     """
+    if is_dataset(y):
+        y = as_arrays(y, name="y", need_labels=True)[1]
     probabilities, y = np.asarray(probabilities), np.asarray(y)
     if probabilities.ndim != 2 or len(probabilities) != len(y):
         raise ValueError(
@@ -151,14 +161,20 @@ def accuracy(probabilities: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean(probabilities.argmax(1) == y))
 
 
-def member_accuracies(members: Sequence[Any], x: Any, y: np.ndarray, batch_size: int = 32) -> list[float]:
+def member_accuracies(members: Sequence[Any], x: Any, y: np.ndarray | None = None, batch_size: int = 32) -> list[float]:
     """The accuracy of each member on ``(x, y)``, in order.
+
+    ``x`` may be a finite ``tf.data.Dataset`` or ``keras.utils.PyDataset`` of ``(x, y)`` batches,
+    with ``y=None``: read once, images and labels together.
 
     Example:
         >>> member_accuracies([np.array([[0.9, 0.1], [0.3, 0.7]]), np.array([[0.2, 0.8], [0.3, 0.7]])],
         ...                   None, np.array([0, 1]))
         [1.0, 0.5]
     """
+    x, y = dataset_xy(x, y, "x")
+    if y is None:
+        raise ValueError("y is None; allowed: the labels of x, or x a dataset of (x, y) batches with y=None.")
     return [accuracy(p, y) for p in _member_probabilities(members, x, batch_size)]
 
 

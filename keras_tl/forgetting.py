@@ -47,6 +47,7 @@ import keras
 import numpy as np
 
 from .strategies import _nested_base
+from .data_input import as_arrays, check_finite, dataset_xy, is_dataset
 from .validation import check_labels, check_model_input, check_xy
 
 __all__ = [
@@ -59,6 +60,7 @@ def accuracy_of(model: keras.Model, x, y, batch_size: int = 512) -> float:
     """Accuracy of ``model``'s class predictions (``argmax`` of ``predict``) on ``(x, y)``.
 
     With a two-output model (:func:`two_head_model`) pass the single-head model instead.
+    ``x`` may be a finite ``tf.data.Dataset`` or ``keras.utils.PyDataset`` of ``(x, y)`` batches, with ``y=None``.
 
     Example:
         >>> import numpy as np
@@ -66,6 +68,7 @@ def accuracy_of(model: keras.Model, x, y, batch_size: int = 512) -> float:
         >>> 0.0 <= accuracy_of(build_source_cnn(), np.zeros((4, 28, 28)), np.zeros(4)) <= 1.0
         True
     """
+    x, y = dataset_xy(x, y, "x")
     if len(x) != len(y) or len(y) == 0:
         raise ValueError(f"x and y must be non-empty and of the same length: got {len(x)} and {len(y)}.")
     x = check_model_input(model, x)
@@ -138,6 +141,10 @@ def measure_forgetting(
     ``target_model`` on ``target_val``, both ``(x, y)``. ``seed`` (optional) seeds the
     fit (``keras.utils.set_random_seed``: shuffling, dropout).
 
+    ``source_test`` and ``target_val`` may be finite ``tf.data.Dataset`` / ``keras.utils.PyDataset``
+    of ``(x, y)`` batches (read into arrays once); ``x`` may be a dataset of ``(x, y)`` batches
+    (with ``y=None``), passed to ``fit`` as it is.
+
     Example:
         >>> import numpy as np
         >>> from keras_tl import build_source_cnn, feature_extractor, add_head
@@ -160,6 +167,18 @@ def measure_forgetting(
         raise ValueError(f"fit_model {fit_model.name!r} does not contain target_model {target_model.name!r}.")
     if getattr(fit_model, "optimizer", None) is None:
         raise ValueError(f"fit_model {fit_model.name!r} is not compiled: call compile(...) first.")
+    if is_dataset(source_test):
+        source_test = as_arrays(source_test, name="source_test", need_labels=True)
+    if is_dataset(target_val):
+        target_val = as_arrays(target_val, name="target_val", need_labels=True)
+    if is_dataset(x):
+        if y is not None:
+            raise ValueError(
+                f"y is given, but x is a dataset ({type(x).__name__}) that yields its own labels; "
+                "allowed: y=None with a dataset of (x, y) batches."
+            )
+        if "steps_per_epoch" not in fit_kwargs:
+            check_finite(x, "x", "steps_per_epoch=... in the fit arguments")
     for what, pair in (("source_test", source_test), ("target_val", target_val)):
         if not isinstance(pair, (tuple, list)) or len(pair) != 2:
             raise ValueError(f"{what} of type {type(pair).__name__} is not allowed: give a pair (x, y).")

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
+from .data_input import as_arrays, is_dataset
 from .validation import check_model_input
 
 __all__ = [
@@ -445,13 +446,17 @@ def similarity(
 
     Args:
         source, target: inputs of ``backbone`` (e.g. images), or, with
-            ``backbone=None``, 2-D feature arrays of the same width.
+            ``backbone=None``, 2-D feature arrays of the same width; or finite
+            ``tf.data.Dataset`` / ``keras.utils.PyDataset`` of ``x`` or ``(x, y)`` batches,
+            read into arrays (at most ``max_samples`` samples each, the first ones: shuffle
+            the dataset for a random sample; infinite datasets need ``max_samples``).
         backbone: the reused layers (e.g. ``feature_extractor(source_model,
             "flatten")`` or a Keras Applications model with ``include_top=False``).
         target_labels: labels of ``target``; when given, LogME is computed,
             and with ``random_baseline`` also LogME of the same architecture
             with random weights (:func:`keras_tl.architecture_only`), so
-            ``report.transferability_gain`` says whether pretraining helps.
+            ``report.transferability_gain`` says whether pretraining helps. A
+            ``target`` dataset of ``(x, y)`` batches gives them (then leave this ``None``).
         n_components, bins: how :func:`jensen_shannon` forms the distributions.
         max_samples: at most this many samples per side are compared (seeded).
 
@@ -465,6 +470,15 @@ def similarity(
         >>> report.score > 0.9, report.logme is None
         (True, True)
     """
+    if is_dataset(source):
+        source = as_arrays(source, max_samples=max_samples, name="source")[0]
+    if is_dataset(target):
+        if target_labels is not None:
+            raise ValueError(
+                "target_labels is given, but target is a dataset, which yields its own labels; "
+                "allowed: target_labels=None with a dataset of (x, y) batches."
+            )
+        target, target_labels = as_arrays(target, max_samples=max_samples, name="target")
     rng = np.random.default_rng(seed)
     if backbone is not None:
         source_x = _subsample_inputs(source, max_samples, rng, "source")

@@ -29,6 +29,7 @@ import contextlib
 import keras
 import numpy as np
 
+from .data_input import _batches, check_finite, is_dataset
 from .validation import check_images, check_labels, check_model_input, check_xy
 
 __all__ = [
@@ -443,14 +444,38 @@ def _dtype_policy(mixed_precision: str | None):
 def extract_features(base: keras.Model, x, batch_size: int = 256, verbose: int | str = 0) -> np.ndarray:
     """Run ``base`` once over ``x`` (``base.predict``) and return the features as a numpy array.
 
+    ``x``: an array of inputs, or a finite ``tf.data.Dataset`` / ``keras.utils.PyDataset`` of
+    ``x`` or ``(x, y)`` batches (passed to ``predict``; labels are ignored, ``batch_size`` is the dataset's).
+
     Example:
         >>> from keras_tl.source_model import build_source_cnn
         >>> base = feature_extractor(build_source_cnn(), "flatten")
         >>> extract_features(base, np.zeros((3, 28, 28))).shape
         (3, 3136)
     """
+    if is_dataset(x):
+        check_finite(x, "x")
+        return np.asarray(base.predict(x, verbose=verbose))
     x = check_model_input(base, x)
     return np.asarray(base.predict(x, batch_size=batch_size, verbose=verbose))
+
+
+def _features_and_labels(base: keras.Model, data, name: str, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """One pass over a dataset of ``(x, y)`` batches: the base's features of each batch, and its labels."""
+    features, labels = [], []
+    for i, (xb, yb) in enumerate(_batches(data, name)):
+        if yb is None:
+            raise ValueError(
+                f"{name} yields x batches without labels; allowed: a dataset of (x, y) batches here "
+                "(e.g. image_dataset_from_directory(..., labels='inferred'))."
+            )
+        xb = check_model_input(base, xb, f"{name} batch {i}")
+        features.append(np.asarray(base.predict_on_batch(xb)))
+        labels.append(yb)
+    if not features:
+        raise ValueError(f"{name} yields no samples; allowed: a dataset of at least one non-empty batch.")
+    y = check_labels(np.concatenate(labels), f"{name} labels", n_classes=n_classes)
+    return np.concatenate(features), y
 
 
 def train_head_on_features(
@@ -476,6 +501,11 @@ def train_head_on_features(
     its head layers, computes the features of ``x`` (and of the validation
     images) once with ``base.predict``, and fits the head-only model on them.
     The returned full model (base + trained head, compiled) takes images.
+
+    ``x`` may be a finite ``tf.data.Dataset`` or ``keras.utils.PyDataset`` of ``(x, y)`` batches
+    (e.g. from ``keras.utils.image_dataset_from_directory``), with ``y=None``: the features are
+    computed batch by batch in one pass, the labels collected alongside. ``validation_data`` may
+    be such a dataset too.
 
     Valid only when the base is frozen and inputs are not augmented: then the
     base gives the same features every epoch, and this equals training
@@ -513,9 +543,20 @@ def train_head_on_features(
     if not isinstance(epochs, (int, np.integer)) or isinstance(epochs, bool) or epochs < 1:
         raise ValueError(f"epochs={epochs!r} is not allowed: give an int >= 1.")
     images = not _takes_strings(base)
-    x, y = check_xy(x, y, n_classes=int(n_classes), shape=_input_shape(base), images=images)
+    if is_dataset(x):
+        if y is not None:
+            raise ValueError(
+                f"y is given, but x is a dataset ({type(x).__name__}) that yields its own labels; "
+                "allowed: y=None with a dataset of (x, y) batches."
+            )
+        check_finite(x, "x")
+    else:
+        x, y = check_xy(x, y, n_classes=int(n_classes), shape=_input_shape(base), images=images)
     if validation_data is not None:
-        validation_data = _check_validation(validation_data, int(n_classes), _input_shape(base), images)
+        if is_dataset(validation_data):
+            check_finite(validation_data, "validation_data")
+        else:
+            validation_data = _check_validation(validation_data, int(n_classes), _input_shape(base), images)
     n_classes = int(n_classes)
     _check_speed_options(jit_compile, mixed_precision)
     keras.utils.set_random_seed(seed)
@@ -529,9 +570,14 @@ def train_head_on_features(
         head = keras.Model(feature_input, h, name="head_on_features")
     compile_args = dict(loss="sparse_categorical_crossentropy", metrics=["accuracy"], jit_compile=jit_compile)
     head.compile(optimizer=keras.optimizers.Adam(learning_rate), **compile_args)
-    features = extract_features(base, x)
+    if is_dataset(x):
+        features, y = _features_and_labels(base, x, "x", n_classes)
+    else:
+        features = extract_features(base, x)
     val = None
-    if validation_data is not None:
+    if is_dataset(validation_data):
+        val = _features_and_labels(base, validation_data, "validation_data", n_classes)
+    elif validation_data is not None:
         val = (extract_features(base, validation_data[0]), validation_data[1])
     fit_args = dict(validation_data=val, epochs=epochs, batch_size=batch_size, verbose=verbose)
     if checkpoint_dir is None:

@@ -77,6 +77,14 @@ def text(name):
     return getattr(keras_tl, name)
 
 
+def ds(labels=True, repeat=False):
+    """A tf.data.Dataset of (X, Y) batches of 4 (X alone without labels), repeated forever with repeat."""
+    import tensorflow as tf
+
+    data = tf.data.Dataset.from_tensor_slices((X.astype("float32"), Y) if labels else X.astype("float32")).batch(4)
+    return data.repeat() if repeat else data
+
+
 # (function, bad input, call, error, text in the message)
 CASES = [
     # datasets
@@ -115,6 +123,8 @@ CASES = [
     ("image_dataset", "x and y of different lengths", lambda: keras_tl.image_dataset(X, Y[:3]), ValueError, "different lengths: 8 and 3"),
     ("image_dataset", "batch_size below 1", lambda: keras_tl.image_dataset(X, Y, batch_size=0), ValueError, "batch_size=0 is not allowed"),
     ("image_dataset", "image_size not positive", lambda: keras_tl.image_dataset(X, Y, image_size=0), ValueError, "image_size=0 is not allowed"),
+    ("image_dataset", "a tf.data.Dataset with nothing to map", lambda: keras_tl.image_dataset(ds()), ValueError, "x is already a tf.data.Dataset"),
+    ("image_dataset", "shuffle=True for a tf.data.Dataset", lambda: keras_tl.image_dataset(ds(), image_size=32, shuffle=True), ValueError, "shuffle=True is not allowed for a tf.data.Dataset"),
     ("image_dataset", "channels=1 for RGB images", lambda: keras_tl.image_dataset(np.zeros((2, 4, 4, 3)), channels=1), ValueError, "channels=1 is not allowed"),
     ("sentiment_reviews", "missing CSV", lambda: keras_tl.sentiment_reviews("/nonexistent.csv"), keras_tl.DatasetUnavailableError, "reviews.csv not found"),
     ("fashion_mnist", "folder without the files", lambda: keras_tl.fashion_mnist("/nonexistent"), keras_tl.DatasetUnavailableError, "Fashion-MNIST not found"),
@@ -151,6 +161,10 @@ CASES = [
     ("extract_features", "empty dataset", lambda: keras_tl.extract_features(base(), X[:0]), ValueError, "x is empty"),
     ("extract_features", "wrong image shape", lambda: keras_tl.extract_features(base(), np.zeros((2, 32, 32))), ValueError, "x has samples of shape (32, 32), but the model takes (28, 28)"),
     ("extract_features", "NaN in images", lambda: keras_tl.extract_features(base(), NAN), ValueError, "x contains NaN or infinite values"),
+    ("extract_features", "infinite dataset (repeat())", lambda: keras_tl.extract_features(base(), ds(repeat=True)), ValueError, "x is an infinite dataset"),
+    ("train_head_on_features", "dataset without labels", lambda: keras_tl.train_head_on_features(base(), ds(labels=False), None, 2, verbose=0), ValueError, "x yields x batches without labels"),
+    ("train_head_on_features", "y given with a dataset", lambda: keras_tl.train_head_on_features(base(), ds(), Y, 2), ValueError, "y is given, but x is a dataset"),
+    ("train_head_on_features", "infinite dataset (repeat())", lambda: keras_tl.train_head_on_features(base(), ds(repeat=True), None, 2), ValueError, "x is an infinite dataset"),
     ("train_head_on_features", "trainable base", lambda: keras_tl.train_head_on_features(keras_tl.feature_extractor(cnn(), "flatten", trainable=True), X, Y, 2), ValueError, "has trainable weights"),
     ("train_head_on_features", "label out of range", lambda: keras_tl.train_head_on_features(base(), X, Y + 1, 2), ValueError, "y holds label 2 at index 1, outside the allowed range 0..1"),
     ("train_head_on_features", "x and y of different lengths", lambda: keras_tl.train_head_on_features(base(), X, Y[:5], 2), ValueError, "x and y have different lengths: 8 samples and 5 labels"),
@@ -168,6 +182,7 @@ CASES = [
     ("select_pretrained_model", "unknown backbone", lambda: keras_tl.select_pretrained_model("AlexNet"), ValueError, "Unknown backbone"),
     ("reuse", "one class", lambda: keras_tl.reuse(cnn(), 1), ValueError, "n_classes=1 is not allowed"),
     ("tune", "label out of range", lambda: keras_tl.tune(head(), (X, Y + 5)), ValueError, "train[1] holds label 6"),
+    ("tune", "infinite dataset (repeat())", lambda: keras_tl.tune(head(), ds(repeat=True)), ValueError, "train is an infinite dataset"),
     ("tune", "negative epochs", lambda: keras_tl.tune(head(), (X, Y), fine_tune_epochs=-1), ValueError, "fine_tune_epochs=-1"),
     # benefits
     ("curve_summary", "metric not in the history", lambda: keras_tl.curve_summary({"loss": [1.0]}), ValueError, "metric='val_accuracy' is not in the history"),
@@ -181,15 +196,19 @@ CASES = [
     ("logme", "labels of the wrong length", lambda: keras_tl.logme(F, [0, 1]), ValueError, "one label per sample"),
     ("logme", "one class", lambda: keras_tl.logme(F, np.zeros(40, int)), ValueError, "fewer than 2 classes"),
     ("leep", "not probabilities", lambda: keras_tl.leep(F, np.arange(40) % 2), ValueError, "must be probabilities"),
+    ("measure_similarity", "infinite dataset with max_samples=None", lambda: keras_tl.measure_similarity(ds(repeat=True), X, backbone=base(), max_samples=None), ValueError, "source is an infinite dataset"),
+    ("measure_similarity", "target_labels with a labelled dataset", lambda: keras_tl.measure_similarity(X, ds(), backbone=base(), target_labels=Y), ValueError, "target_labels is given, but target is a dataset"),
     ("measure_similarity", "wrong image shape for the backbone", lambda: keras_tl.measure_similarity(np.zeros((30, 32, 32)), np.zeros((30, 32, 32)), backbone=base()), ValueError, "but the model takes (28, 28)"),
     # advisor
     ("advise", "no similarity and no data", lambda: keras_tl.advise(n_samples=10), ValueError, "pass source= and target="),
     ("advise", "similarity outside [0, 1]", lambda: keras_tl.advise(n_samples=10, similarity=1.5), ValueError, "similarity=1.5 is not allowed"),
     ("advise", "zero samples", lambda: keras_tl.advise(n_samples=0, similarity="high"), ValueError, "n_samples=0 is not allowed"),
+    ("advise", "n_samples=None with an unlabelled target", lambda: keras_tl.advise(similarity="high", target=ds(labels=False)), ValueError, "n_samples=None is not allowed without labelled target data"),
     ("train_strategy", "unknown strategy", lambda: keras_tl.train_strategy("magic", base(), (X, Y), (X, Y)), ValueError, "Unknown strategy 'magic'"),
     ("train_strategy", "label out of range", lambda: keras_tl.train_strategy("feature_extraction", base(), (X, Y + 3), (X, Y), n_classes=2), ValueError, "train[1] holds label 4"),
     ("train_strategy", "wrong image shape", lambda: keras_tl.train_strategy("scratch", base(), (np.zeros((8, 32, 32)), Y), (X, Y)), ValueError, "train[0] has samples of shape (32, 32)"),
     ("train_strategy", "NaN in validation images", lambda: keras_tl.train_strategy("scratch", base(), (X, Y), (NAN, Y)), ValueError, "validation_data[0] contains NaN"),
+    ("train_strategy", "dataset without labels", lambda: keras_tl.train_strategy("scratch", base(), ds(labels=False), (X, Y)), ValueError, "train yields x batches without labels"),
     ("builtin_targets", "unknown target", lambda: keras_tl.builtin_targets(["mars"]), ValueError, "Unknown targets ['mars']"),
     ("sweep", "unknown strategy", lambda: keras_tl.sweep(base(), X, {}, strategies=["magic"]), ValueError, "Unknown strategies ['magic']"),
     # schedules
@@ -201,7 +220,9 @@ CASES = [
     ("accuracy_of", "label out of range", lambda: keras_tl.accuracy_of(cnn(), X, Y + 5), ValueError, "y holds label 6 at index 1, outside the allowed range 0..4"),
     ("accuracy_of", "x and y of different lengths", lambda: keras_tl.accuracy_of(cnn(), X, Y[:2]), ValueError, "same length: got 8 and 2"),
     ("accuracy_of", "NaN in images", lambda: keras_tl.accuracy_of(cnn(), NAN, Y), ValueError, "x contains NaN"),
+    ("accuracy_of", "y given with a dataset", lambda: keras_tl.accuracy_of(cnn(), ds(), Y), ValueError, "y is given, but x is a dataset"),
     ("measure_forgetting", "target model shares no weights", lambda: keras_tl.measure_forgetting(cnn(), head(), (X, Y), (X, Y), X, Y), ValueError, "shares no weights"),
+    ("measure_forgetting", "infinite training dataset without steps_per_epoch", lambda: (lambda s: keras_tl.measure_forgetting(s, compiled(keras_tl.add_head(keras_tl.feature_extractor(s, "flatten", trainable=True), 2)), (X, Y), (X, Y), ds(repeat=True)))(cnn()), ValueError, "x is an infinite dataset"),
     ("two_head_model", "target model shares no weights", lambda: keras_tl.two_head_model(cnn(), head()), ValueError, "shares no weights"),
     ("RehearsalData", "n_source >= batch_size", lambda: keras_tl.RehearsalData(X, Y, X, Y, batch_size=4, n_source=4), ValueError, "n_source=4 is not allowed"),
     ("L2SP", "negative alpha", lambda: keras_tl.L2SP(-1.0), ValueError, "alpha=-1.0 is not allowed"),
@@ -212,13 +233,17 @@ CASES = [
     ("average_predictions", "unknown voting", lambda: keras_tl.average_predictions([np.eye(2)], voting="max"), ValueError, "voting='max' is not allowed"),
     ("accuracy", "label out of range", lambda: keras_tl.accuracy(np.eye(2), [0, 2]), ValueError, "y holds label 2 at index 1, outside the allowed range 0..1"),
     ("member_accuracies", "empty members", lambda: keras_tl.member_accuracies([], None, Y), ValueError, "non-empty list"),
+    ("member_accuracies", "dataset without labels, y=None", lambda: keras_tl.member_accuracies([cnn()], ds(labels=False)), ValueError, "x yields x batches without labels"),
+    ("accuracy", "dataset without labels as y", lambda: keras_tl.accuracy(np.eye(2)[Y], ds(labels=False)), ValueError, "y yields x batches without labels"),
     ("ensemble_model", "members with different input shapes", lambda: keras_tl.ensemble_model([dense(3, name="a"), dense(4, name="b")]), ValueError, "every member must take the same input shape"),
     ("Vote", "negative weights", lambda: keras_tl.Vote(weights=[-1, 1]), ValueError, "weights=[-1, 1] is not allowed"),
     # adaptation
     ("coral", "NaN in features", lambda: keras_tl.coral(np.full((5, 2), np.nan), F[:, :2]), ValueError, "source contains NaN"),
     ("coral", "one sample", lambda: keras_tl.coral(F[:1], F), ValueError, "has 1 sample"),
+    ("coral", "infinite dataset (repeat())", lambda: keras_tl.coral(ds(labels=False, repeat=True), F), ValueError, "source is an infinite dataset"),
     ("CORAL", "transform before fit", lambda: keras_tl.CORAL().transform(F), ValueError, "not fitted yet"),
     ("coral_loss", "empty batch", lambda: keras_tl.coral_loss(np.zeros((0, 3)), np.zeros((4, 3))), ValueError, "empty batch"),
+    ("DomainBatches", "y_source given with a dataset", lambda: keras_tl.DomainBatches(ds(), Y, X, batch_size=4), ValueError, "y is given, but x_source is a dataset"),
     ("DeepCORAL", "negative weight", lambda: keras_tl.DeepCORAL(dense(), dense(2), weight=-1), ValueError, "weight=-1 is not allowed"),
     ("DomainBatches", "NaN in source inputs", lambda: keras_tl.DomainBatches(np.full((8, 3), np.nan), Y, np.zeros((8, 3)), batch_size=4), ValueError, "x_source contains NaN"),
     ("DomainBatches", "label of the wrong kind", lambda: keras_tl.DomainBatches(np.zeros((8, 3)), Y + 0.5, np.zeros((8, 3)), batch_size=4), ValueError, "y_source holds the non-integer label 0.5"),
@@ -232,6 +257,9 @@ CASES = [
     ("check_images", "empty batch", lambda: keras_tl.check_images(X[:0]), ValueError, "x is empty"),
     ("check_labels", "labels of the wrong length", lambda: keras_tl.check_labels(Y, n=3), ValueError, "y has 8 labels but there are 3 samples"),
     ("check_xy", "NaN labels", lambda: keras_tl.check_xy(X, np.full(8, np.nan)), ValueError, "y contains NaN or infinite labels"),
+    ("as_arrays", "infinite dataset without max_samples", lambda: keras_tl.as_arrays(ds(repeat=True)), ValueError, "data is an infinite dataset"),
+    ("as_arrays", "dataset without labels where labels are needed", lambda: keras_tl.as_arrays(ds(labels=False), need_labels=True), ValueError, "yields x batches without labels"),
+    ("as_arrays", "max_samples below 1", lambda: keras_tl.as_arrays(ds(), max_samples=0), ValueError, "max_samples=0 is not allowed"),
     # text (needs the text extra)
     ("check_texts", "a single string", lambda: text("check_texts")("hello"), ValueError, "is a single string"),
     ("check_texts", "empty list", lambda: text("check_texts")([]), ValueError, "texts is empty"),
@@ -267,6 +295,26 @@ NO_BAD_INPUT = {
     "text_features": "checks texts as check_texts does",
     "BertPoolingClassifier": "checks as keras_hub_classifier does",
 }
+# What data the entry points take besides arrays (rendered into the doc above the table). "Dataset":
+# a finite tf.data.Dataset or keras.utils.PyDataset of (x, y) batches (x batches where no labels are needed).
+DATA_INPUTS = {
+    "extract_features": "x: a dataset of x or (x, y) batches, passed to `predict` (labels ignored)",
+    "train_head_on_features": "x: a dataset of (x, y) batches with y=None; features computed in one pass, labels collected alongside; validation_data: a dataset too",
+    "image_dataset": "x: a tf.data.Dataset of image or (image, label) batches, with image_size / channels / preprocess / cache / batch_size mapped over it (with none of them: an error, it is already a dataset)",
+    "measure_similarity": "source, target: datasets, read into arrays (at most max_samples each; a labelled target gives target_labels)",
+    "advise": "source, target: datasets (at most 2000 samples each); n_samples=None counts labelled examples per class from the target's labels",
+    "train_strategy": "train, validation_data: datasets of (x, y) batches, read into arrays once",
+    "tune": "train, validation: datasets of (x, y) batches, passed to `fit`",
+    "measure_forgetting": "source_test, target_val: datasets (read into arrays); x: a dataset with y=None, passed to `fit` (infinite only with steps_per_epoch)",
+    "accuracy_of": "x: a dataset of (x, y) batches with y=None",
+    "average_predictions": "x: a dataset, read once so that every member predicts on the same samples",
+    "member_accuracies": "x: a dataset of (x, y) batches with y=None",
+    "accuracy": "y: a dataset of (x, y) batches (its labels)",
+    "CORAL / coral": "source, target: datasets of feature batches (labels unused)",
+    "DomainBatches": "x_source: a dataset of (x, y) batches with y_source=None; x_target: a dataset (labels unused); DeepCORAL's predict / evaluate take datasets as any Keras model",
+    "as_arrays": "a dataset, an (x, y) pair or an array, to numpy (x, y): samples, not batches; y None without labels",
+}
+
 # Classes that are results or exceptions, not entry points.
 NOT_ENTRY_POINTS = {
     "BackboneWeightsUnavailable", "WeightSourceUnavailable", "UnsafePickleError", "DatasetUnavailableError", "EncoderUnavailableError", "WeightsFileError",
@@ -307,7 +355,15 @@ def _md(text: str) -> str:
 
 
 def render() -> str:
-    rows = ["| function | bad input | error | message contains |", "| --- | --- | --- | --- |"]
+    rows = [
+        "Besides numpy arrays, these functions take a `tf.data.Dataset` or a `keras.utils.PyDataset` of",
+        "`(x, y)` batches (`x` batches where no labels are needed), e.g. from",
+        "`keras.utils.image_dataset_from_directory`; `keras_tl.as_arrays` reads one into arrays, counting",
+        "samples, not batches. An infinite (`repeat()`) dataset raises `ValueError` unless a sample cap is given.",
+        "",
+    ]
+    rows += [f"* `{name}`: {_md(text)}." for name, text in DATA_INPUTS.items()]
+    rows += ["", "| function | bad input | error | message contains |", "| --- | --- | --- | --- |"]
     for name, what, fn, error, fragment in CASES:
         rows.append(f"| `{name}` | {_md(what)} | `{error.__name__}` | `{_md(fragment)}` |")
     rows += ["", "Functions with no input to reject:", ""]
