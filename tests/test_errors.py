@@ -202,6 +202,9 @@ CASES = [
     # advisor
     ("advise", "no similarity and no data", lambda: keras_tl.advise(n_samples=10), ValueError, "pass source= and target="),
     ("advise", "similarity outside [0, 1]", lambda: keras_tl.advise(n_samples=10, similarity=1.5), ValueError, "similarity=1.5 is not allowed"),
+    ("advise", "source=None, backbone with random weights", lambda: keras_tl.advise(10, backbone=keras_tl.load_backbone("MobileNetV2", weights=None, input_shape=(32, 32, 3), pooling="avg"), target=X), ValueError, "has weights=None. Pass source="),
+    ("advise", "source=None, a model of your own", lambda: keras_tl.advise(10, backbone=base(), target=X), ValueError, "Pass source="),
+    ("advise", "source=None, target not images", lambda: keras_tl.advise(10, backbone=base(), target=F), ValueError, "target of shape (40, 4) is not allowed with source=None"),
     ("advise", "zero samples", lambda: keras_tl.advise(n_samples=0, similarity="high"), ValueError, "n_samples=0 is not allowed"),
     ("advise", "n_samples=None with an unlabelled target", lambda: keras_tl.advise(similarity="high", target=ds(labels=False)), ValueError, "n_samples=None is not allowed without labelled target data"),
     ("train_strategy", "unknown strategy", lambda: keras_tl.train_strategy("magic", base(), (X, Y), (X, Y)), ValueError, "Unknown strategy 'magic'"),
