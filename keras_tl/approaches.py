@@ -35,7 +35,7 @@ import keras
 import numpy as np
 
 from . import backbones, datasets, source_model, strategies
-from .validation import check_xy
+from .validation import check_pixel_scale, check_xy
 
 __all__ = [
     "SourceReport",
@@ -234,6 +234,7 @@ def tune(
         raise ValueError(f"train of type {type(train).__name__} is not allowed: give a pair (x, y).")
     shape, n_classes = strategies._input_shape(model), int(model.output_shape[-1])
     train = check_xy(*train, n_classes=n_classes, shape=shape, names=("train[0]", "train[1]"))
+    check_pixel_scale(model, train[0], "train[0]")  # 0..1 images into a Preprocess layer that wants 0..255
     if validation is not None:
         validation = strategies._check_validation(validation, n_classes, shape)
     if checkpoint_dir is not None:
