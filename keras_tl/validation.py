@@ -262,7 +262,7 @@ def check_fit(model: Any, x: Any, y: Any) -> None:
     loss = _loss_kind(model)
     ya = np.asarray(y)
     if ya.dtype == object or ya.dtype.kind in "US":
-        first = ya.ravel()[0] if ya.size else None
+        first = ya.ravel()[0].item() if ya.size and ya.dtype != object else (ya.ravel()[0] if ya.size else None)
         raise ValueError(
             f"y holds strings (e.g. {first!r}); a model needs integer class labels 0..k-1. Map them with "
             "`class_names, y = np.unique(y, return_inverse=True)` (class_names[i] is label i)."
