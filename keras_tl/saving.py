@@ -22,14 +22,15 @@ from pathlib import Path
 __all__ = ["load_model"]
 
 
-def _register_layers() -> None:
-    """Import every keras_tl module that registers Keras layers (the text ones only if keras-hub is installed)."""
+def _register_text_layers() -> bool:
+    """Import keras_tl.text (its layers register with Keras) if keras-hub is installed; whether it could."""
     import importlib.util
 
-    from . import adaptation, backbones, datasets, ensembles, forgetting, schedules  # noqa: F401
+    if importlib.util.find_spec("keras_hub") is None:
+        return False
+    from . import text  # noqa: F401  (seconds to import: only when a file needs it)
 
-    if importlib.util.find_spec("keras_hub") is not None:
-        from . import text  # noqa: F401
+    return True
 
 
 def load_model(path: str | os.PathLike, safe_mode: bool = True, compile: bool = True):
@@ -48,6 +49,8 @@ def load_model(path: str | os.PathLike, safe_mode: bool = True, compile: bool = 
         ...
         FileNotFoundError: No model file '/nonexistent/model.keras'; allowed: a .keras file saved with model.save(...).
     """
+    import importlib.util
+
     import keras
 
     file = Path(path).expanduser()
@@ -58,16 +61,32 @@ def load_model(path: str | os.PathLike, safe_mode: bool = True, compile: bool = 
             f"{str(file)!r} is not a .keras file; allowed: a file saved with model.save('name.keras') "
             "(weights files, .weights.h5, load with model.load_weights or keras_tl.load_weights)."
         )
-    _register_layers()
+    import re
+
+    from . import adaptation, backbones, datasets, ensembles, forgetting, schedules  # noqa: F401  (register layers)
+
+    def unknown_class(exc: Exception) -> str | None:
+        match = re.search(r"Could not locate (?:class|function) '([^']+)'", str(exc))
+        return match.group(1) if match else None
+
     try:
         return keras.saving.load_model(file, safe_mode=safe_mode, compile=compile)
     except (TypeError, ValueError) as exc:
-        import re
-
-        match = re.search(r"Could not locate (?:class|function) '([^']+)'", str(exc))
-        if match is None:
+        name = unknown_class(exc)
+        if name is None:
             raise
-        raise ValueError(
-            f"{file.name} holds the custom class {match.group(1)!r}, which is not registered with Keras: import the "
-            "package that defines it (decorated with @keras.saving.register_keras_serializable) before loading."
-        ) from exc
+        error = exc
+    if _register_text_layers():  # a text model (SequencePooling, HubEncoder...): retry with keras_tl.text loaded
+        try:
+            return keras.saving.load_model(file, safe_mode=safe_mode, compile=compile)
+        except (TypeError, ValueError) as exc:
+            name = unknown_class(exc)
+            if name is None:
+                raise
+            error = exc
+    raise ValueError(
+        f"{file.name} holds the custom class {name!r}, which is not registered with Keras: import the "
+        "package that defines it (decorated with @keras.saving.register_keras_serializable) before loading"
+        + ("" if importlib.util.find_spec("keras_hub") else "; keras_tl's text layers need keras-hub (pip install -e '.[text]')")
+        + "."
+    ) from error

@@ -195,3 +195,15 @@ def test_load_model_errors(tmp_path):
     (tmp_path / "w.weights.h5").write_bytes(b"x")
     with pytest.raises(ValueError, match="is not a .keras file"):
         keras_tl.load_model(tmp_path / "w.weights.h5")
+
+
+def test_load_model_names_an_unregistered_class(tmp_path):
+    @keras.saving.register_keras_serializable(package="elsewhere")
+    class Twice(keras.layers.Layer):
+        def call(self, x):
+            return x * 2
+
+    keras.Sequential([keras.Input((3,)), Twice()]).save(tmp_path / "m.keras")
+    keras.saving.get_custom_objects().pop("elsewhere>Twice")  # as in a process that never defined it
+    with pytest.raises(ValueError, match="m.keras holds the custom class 'Twice', which is not registered"):
+        keras_tl.load_model(tmp_path / "m.keras")
