@@ -32,7 +32,7 @@ one per idea:
   cached and prefetched (:func:`image_dataset`).
 * :mod:`keras_tl.ensembles` -- average the predictions of several models, soft or hard voting.
 * :mod:`keras_tl.checkpoints` -- resumable ``fit`` (BackupAndRestore), safe weight loading, atomic writes.
-* :mod:`keras_tl.validation` -- the input checks every public function runs (``docs/errors.md``).
+* :mod:`keras_tl.validation` -- the input checks every public function runs (``docs/errors.md``), and :func:`check_fit`.
 * :mod:`keras_tl.tour` -- the headline demo (``python -m keras_tl tour``).
 
 Example:

@@ -4,7 +4,7 @@ Each block is cut out of README.md and executed in ``tmp_path`` (its working dir
 folder of images / a CSV the test writes there under the names the README uses (``my_images``,
 ``my_texts.csv``). To keep the tests short, the test lowers the epochs and compiles with
 ``run_eagerly=True`` (tracing the train function of MobileNetV2 costs more than one eager epoch on a
-few images); the text test trains the head only.
+few images); the text test trains the head only, on 16 tokens.
 """
 
 import importlib.util
@@ -66,7 +66,7 @@ def test_your_own_texts(tmp_path, monkeypatch):
                              for w, lab in (("lovely", "pos"), ("dreadful", "neg"))]
     (tmp_path / "my_texts.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    ns = run(block("Your own texts"), **{"epochs=3": "epochs=1", "trainable_layers=2": "trainable_layers=0",
+    ns = run(block("Your own texts"), **{"epochs=3": "epochs=1", "trainable_layers=2": "trainable_layers=0, sequence_length=16",
                                          EAGER: EAGER[:-1] + ", run_eagerly=True)"})
     assert ns["class_names"] == ["neg", "pos"]
     assert len(ns["x_train"]) == 6 and len(ns["x_test"]) == 2 and sorted(ns["y_test"].tolist()) == [0, 1]
