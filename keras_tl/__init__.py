@@ -26,11 +26,13 @@ one per idea:
 * :mod:`keras_tl.forgetting` -- catastrophic forgetting measured; rehearsal and L2-SP to reduce it.
 * :mod:`keras_tl.adaptation` -- cross-domain transfer: closed-form CORAL and Deep CORAL
   (a ``keras.Model`` trained on labelled source and unlabelled target batches).
+* :mod:`keras_tl.folders` -- your own images: a folder of class sub-folders as arrays or ``tf.data`` (:func:`image_folder`).
+* :mod:`keras_tl.saving` -- :func:`load_model`: ``.keras`` files with keras_tl layers, in a fresh process.
 * :mod:`keras_tl.pipelines` -- ``tf.data`` input pipelines for images: resized on the fly, shuffled,
   cached and prefetched (:func:`image_dataset`).
 * :mod:`keras_tl.ensembles` -- average the predictions of several models, soft or hard voting.
 * :mod:`keras_tl.checkpoints` -- resumable ``fit`` (BackupAndRestore), safe weight loading, atomic writes.
-* :mod:`keras_tl.validation` -- the input checks every public function runs (``docs/errors.md``).
+* :mod:`keras_tl.validation` -- the input checks every public function runs (``docs/errors.md``), and :func:`check_fit`.
 * :mod:`keras_tl.data_input` -- ``tf.data.Dataset`` / ``PyDataset`` batches wherever arrays are taken
   (:func:`as_arrays`: samples, not batches).
 * :mod:`keras_tl.tour` -- the headline demo (``python -m keras_tl tour``).
@@ -42,8 +44,12 @@ Example:
     (100, 28, 28)
 """
 
+import os as _os
+
+_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # quiet import: no TensorFlow C++ log lines
+
 from . import adaptation, advisor, approaches, backbones, benefits, datasets, ensembles, similarity, source_model, strategies
-from . import checkpoints, forgetting, imagenet, pipelines, schedules, torch_weights, validation, weight_sources
+from . import checkpoints, folders, forgetting, saving, imagenet, pipelines, schedules, torch_weights, validation, weight_sources
 from .adaptation import CORAL, DeepCORAL, DomainBatches, coral, coral_loss
 from .advisor import Recommendation, SweepResult, advise, builtin_targets, sweep, train_strategy
 from .approaches import SourceReport, develop_source_model, reuse, select_pretrained_model, select_source_task, tune
@@ -76,16 +82,19 @@ from .datasets import (
     shift_domain,
     split_by_class,
     stratified_split,
+    text_csv,
     transfer_task,
 )
 from .pipelines import image_dataset
+from .folders import ImageFolder, image_folder
+from .saving import load_model
 from .forgetting import (
     L2SP, ForgettingReport, RehearsalData, accuracy_of, apply_l2sp, l2sp_penalty, measure_forgetting, two_head_model,
 )
 from .schedules import GradualUnfreezing, discriminative_lr, layer_groups
 from .similarity import SimilarityReport, coral_distance, jensen_shannon, leep, logme, mmd
 from .similarity import similarity as measure_similarity
-from .validation import check_images, check_labels, check_xy
+from .validation import check_fit, check_images, check_labels, check_xy
 from . import data_input
 from .data_input import as_arrays
 from .source_model import build_source_cnn, majority_baseline, pretrain_source_model
@@ -145,6 +154,7 @@ __all__ = [
     "ensembles", "Vote", "accuracy", "average_predictions", "ensemble_model", "member_accuracies",
     "adaptation", "CORAL", "DeepCORAL", "DomainBatches", "coral", "coral_loss",
     "pipelines", "image_dataset",
+    "folders", "ImageFolder", "image_folder", "text_csv", "check_fit", "saving", "load_model",
     "checkpoints", "EpochSeed", "WeightsFileError", "atomic_write", "fit_resumable", "load_weights",
     "validation", "check_images", "check_labels", "check_xy",
     "data_input", "as_arrays",

@@ -36,7 +36,7 @@ import numpy as np
 
 from . import backbones, datasets, source_model, strategies
 from .data_input import check_finite, is_dataset
-from .validation import check_xy
+from .validation import check_pixel_scale, check_xy
 
 __all__ = [
     "SourceReport",
@@ -242,6 +242,7 @@ def tune(
         raise ValueError(f"train of type {type(train).__name__} is not allowed: give a pair (x, y) or a dataset.")
     else:
         train = check_xy(*train, n_classes=n_classes, shape=shape, names=("train[0]", "train[1]"))
+        check_pixel_scale(model, train[0], "train[0]")  # 0..1 images into a Preprocess layer that wants 0..255
     if is_dataset(validation):
         check_finite(validation, "validation")
     elif validation is not None:

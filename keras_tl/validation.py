@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["check_images", "check_labels", "check_model_input", "check_xy", "is_array_like"]
+__all__ = ["check_fit", "check_images", "check_labels", "check_model_input", "check_pixel_scale", "check_xy", "is_array_like"]
 
 
 def is_array_like(x: Any) -> bool:
@@ -177,3 +177,139 @@ def check_model_input(model: Any, x: Any, name: str = "x") -> Any:
         return x  # a text model: keras_tl.text.check_texts checks its inputs
     shape = tuple(inputs[0].shape[1:]) if len(inputs) == 1 else None
     return check_images(x, name, shape=shape)
+
+
+def _loss_kind(model: Any) -> str | None:
+    """``"sparse"``, ``"categorical"``, ``"binary"`` or ``None`` (not compiled, or another loss)."""
+    loss = getattr(model, "loss", None)
+    if loss is None or getattr(model, "optimizer", None) is None:
+        return None
+    name = loss if isinstance(loss, str) else getattr(loss, "name", None) or getattr(loss, "__name__", "")
+    name = str(name).lower()
+    if "sparse" in name:
+        return "sparse"
+    if "binary" in name:
+        return "binary"
+    if "categorical" in name:
+        return "categorical"
+    return None
+
+
+def _starts_with_preprocess(model: Any) -> bool:
+    """Whether a keras_tl ``Preprocess`` layer comes before any layer with weights (adapters may precede it)."""
+    from .backbones import Preprocess
+
+    def walk(m):
+        for layer in getattr(m, "layers", []):
+            if isinstance(layer, Preprocess):
+                return True
+            if hasattr(layer, "layers"):
+                found = walk(layer)
+                if found is not None:
+                    return found
+            elif layer.weights:
+                return False
+        return None
+
+    return bool(walk(model))
+
+
+def check_pixel_scale(model: Any, x: Any, name: str = "x") -> None:
+    """Refuse float images scaled to 0..1 for a model whose first step is a keras_tl ``Preprocess`` (0..255).
+
+    Example:
+        >>> check_pixel_scale(object(), np.full((2, 4, 4, 3), 0.5))  # no Preprocess layer: anything goes
+    """
+    if not is_array_like(x):
+        return
+    a = np.asarray(x)
+    if a.size == 0 or not np.issubdtype(a.dtype, np.floating) or not _starts_with_preprocess(model):
+        return
+    high, low = float(np.nanmax(a)), float(np.nanmin(a))
+    if 0.0 < high <= 1.0 and low >= 0.0:
+        raise ValueError(
+            f"{name} looks scaled to 0..1 (max {high:.3g}), but the model starts with a keras_tl Preprocess layer "
+            "that expects raw pixels 0..255 (it applies the backbone's own scaling): pass the uint8 images, "
+            f"or {name} * 255."
+        )
+
+
+def check_fit(model: Any, x: Any, y: Any) -> None:
+    """Check ``model.fit(x, y)``'s inputs before Keras does, with a message that says what to fix; ``None`` if fine.
+
+    Catches: string labels, one-hot labels with a sparse loss (and integer labels with
+    ``categorical_crossentropy``), a label at or above the model's number of outputs, NaN or
+    infinite pixels, images scaled to 0..1 for a model that starts with a keras_tl ``Preprocess``
+    layer (it expects 0..255), grayscale images for a model that wants 3 channels, and images of
+    the wrong size. The loss checks need a compiled model. A ``tf.data.Dataset`` or generator
+    ``x`` passes unchecked.
+
+    Example:
+        >>> import keras
+        >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+        >>> model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        >>> check_fit(model, np.zeros((2, 4)), [0, 2]) is None
+        True
+        >>> check_fit(model, np.zeros((2, 4)), [0, 3])
+        Traceback (most recent call last):
+        ...
+        ValueError: y holds label 3 at index 1, but the model has 3 outputs (classes 0..2): give the last layer Dense(4) (one unit per class), or fix the labels.
+    """
+    if not is_array_like(x):
+        return None
+    outputs = getattr(model, "outputs", None) or []
+    n_out = int(outputs[0].shape[-1]) if len(outputs) == 1 and outputs[0].shape[-1] is not None else None
+    loss = _loss_kind(model)
+    ya = np.asarray(y)
+    if ya.dtype == object or ya.dtype.kind in "US":
+        first = ya.ravel()[0].item() if ya.size and ya.dtype != object else (ya.ravel()[0] if ya.size else None)
+        raise ValueError(
+            f"y holds strings (e.g. {first!r}); a model needs integer class labels 0..k-1. Map them with "
+            "`class_names, y = np.unique(y, return_inverse=True)` (class_names[i] is label i)."
+        )
+    if ya.ndim == 2 and ya.shape[1] > 1:
+        if loss == "sparse":
+            raise ValueError(
+                f"y is one-hot (shape {ya.shape}) but the model's loss is sparse_categorical_crossentropy, which "
+                "takes integer labels: pass y.argmax(axis=1), or compile with loss='categorical_crossentropy'."
+            )
+        if n_out is not None and ya.shape[1] != n_out:
+            raise ValueError(
+                f"y is one-hot with {ya.shape[1]} columns, but the model has {n_out} outputs: give the last layer "
+                f"Dense({ya.shape[1]}), or one column per output."
+            )
+    elif ya.ndim == 1 and loss == "categorical":
+        raise ValueError(
+            "y holds integer labels (1-D) but the model's loss is categorical_crossentropy, which takes one-hot "
+            "labels: compile with loss='sparse_categorical_crossentropy', or pass "
+            "keras.utils.to_categorical(y, num_classes)."
+        )
+    a = check_images(x, "x")
+    if hasattr(y, "__len__") and len(a) != len(y):
+        raise ValueError(f"x and y have different lengths: {len(a)} samples and {len(y)} labels; allowed: one label per sample.")
+    if ya.ndim == 1 and loss != "binary":
+        labels = check_labels(ya, "y")
+        if n_out is not None and n_out > 1 and int(labels.max()) >= n_out:
+            high = int(labels.max())
+            raise ValueError(
+                f"y holds label {high} at index {int(labels.argmax())}, but the model has {n_out} outputs "
+                f"(classes 0..{n_out - 1}): give the last layer Dense({high + 1}) (one unit per class), or fix the labels."
+            )
+    inputs = getattr(model, "inputs", None) or []
+    if len(inputs) == 1 and str(getattr(inputs[0], "dtype", "")) != "string":
+        want = tuple(inputs[0].shape[1:])
+        got = a.shape[1:]
+        if len(want) == 3 and want[-1] == 3 and (len(got) == 2 or (len(got) == 3 and got[-1] == 1)):
+            raise ValueError(
+                f"x is grayscale (samples of shape {got}) but the model takes {want}, 3 channels: convert with "
+                "np.repeat(x[..., None] if x.ndim == 3 else x, 3, axis=-1), load with image_folder(color_mode='rgb'), "
+                "or put keras_tl.image_adapter(size) in front (keras_tl.reuse(base, n, input_shape=x.shape[1:]) does)."
+            )
+        if not _shape_fits(got, want):
+            raise ValueError(
+                f"x has samples of shape {got}, but the model takes {want} (None: any size): resize the images "
+                "(image_folder(path, image_size=...), keras_tl.adapt_images) or put keras_tl.image_adapter(size) "
+                "in front of the model."
+            )
+    check_pixel_scale(model, a)
+    return None

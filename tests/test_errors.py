@@ -73,6 +73,24 @@ def evil_pickle(tmp):
     return path
 
 
+def image_dirs(tmp, n_classes, n=2, broken=False):
+    from PIL import Image
+
+    for c in range(n_classes):
+        (Path(tmp) / f"c{c}").mkdir()
+        for i in range(n):
+            Image.fromarray(np.zeros((4, 4, 3), "uint8")).save(Path(tmp) / f"c{c}" / f"{i}.png")
+    if broken:
+        (Path(tmp) / "c0" / "broken.jpg").write_bytes(b"not a jpeg")
+    return tmp
+
+
+def csv_file(tmp, text="text,label\nnice,1\nbad,0\n"):
+    path = Path(tmp) / "mine.csv"
+    path.write_text(text)
+    return path
+
+
 def text(name):
     return getattr(keras_tl, name)
 
@@ -256,6 +274,24 @@ CASES = [
     ("load_weights", "missing file", lambda: keras_tl.load_weights(dense(4), "/nope.weights.h5"), keras_tl.WeightsFileError, "does not exist"),
     ("load_weights", "file of another architecture", "tmp:lambda tmp: keras_tl.load_weights(dense(5), saved_weights(tmp))", keras_tl.WeightsFileError, "the model expects shapes (5, 2) that the file does not hold; the file holds (4, 2)"),
     ("load_weights", "not a Keras weights file name", lambda: keras_tl.load_weights(dense(), "w.h5"), keras_tl.WeightsFileError, "give a '.weights.h5' file"),
+    # your own data
+    ("image_folder", "missing folder", lambda: keras_tl.image_folder("/nonexistent/my_images"), FileNotFoundError, "does not exist"),
+    ("image_folder", "empty folder", "tmp:lambda tmp: keras_tl.image_folder(tmp)", ValueError, "is empty"),
+    ("image_folder", "one class sub-folder only", "tmp:lambda tmp: keras_tl.image_folder(image_dirs(tmp, 1))", ValueError, "one class sub-folder only ('c0')"),
+    ("image_folder", "an image that cannot be decoded", "tmp:lambda tmp: keras_tl.image_folder(image_dirs(tmp, 2, broken=True))", ValueError, "Cannot decode image file"),
+    ("image_folder", "class too small for validation_split", "tmp:lambda tmp: keras_tl.image_folder(image_dirs(tmp, 2, n=1), validation_split=0.2)", ValueError, "fewer than the 2 images validation_split needs"),
+    ("image_folder", "unknown color_mode", lambda: keras_tl.image_folder("x", color_mode="rgba"), ValueError, "color_mode='rgba' is not allowed"),
+    ("text_csv", "missing column", "tmp:lambda tmp: keras_tl.text_csv(csv_file(tmp), 'review', 'label')", ValueError, "columns found: ['text', 'label']"),
+    ("text_csv", "empty text", "tmp:lambda tmp: keras_tl.text_csv(csv_file(tmp, 'text,label\\nok,a\\n,b\\n'), 'text', 'label')", ValueError, "row 3: the text ('text') is empty"),
+    ("text_csv", "one label only", "tmp:lambda tmp: keras_tl.text_csv(csv_file(tmp, 'text,label\\nok,a\\nfine,a\\n'), 'text', 'label')", ValueError, "holds one label only ('a')"),
+    ("text_csv", "missing file", lambda: keras_tl.text_csv("/nonexistent.csv", "text", "label"), FileNotFoundError, "not found"),
+    ("sentiment_reviews", "a CSV without the split column", "tmp:lambda tmp: keras_tl.sentiment_reviews(csv_file(tmp))", ValueError, "use keras_tl.text_csv"),
+    ("check_fit", "one-hot labels with a sparse loss", lambda: keras_tl.check_fit(compiled(dense(4, 3)), F, np.eye(3)[np.arange(40) % 3]), ValueError, "pass y.argmax(axis=1)"),
+    ("check_fit", "string labels", lambda: keras_tl.check_fit(dense(4, 3), F, np.array(["a", "b"] * 20)), ValueError, "np.unique(y, return_inverse=True)"),
+    ("check_fit", "label at or above the output count", lambda: keras_tl.check_fit(dense(4, 3), F, np.arange(40) % 4), ValueError, "but the model has 3 outputs"),
+    ("check_fit", "grayscale into a 3-channel model", lambda: keras_tl.check_fit(keras_tl.reuse(keras_tl.select_pretrained_model("MobileNetV2", weights=None, input_shape=(32, 32, 3)), 2), X, Y), ValueError, "x is grayscale"),
+    ("load_model", "missing file", lambda: keras_tl.load_model("/nonexistent/model.keras"), FileNotFoundError, "No model file"),
+    ("load_model", "a file that is not a .keras model", lambda: keras_tl.load_model(__file__), ValueError, "is not a .keras file"),
     # validation
     ("check_images", "empty batch", lambda: keras_tl.check_images(X[:0]), ValueError, "x is empty"),
     ("check_labels", "labels of the wrong length", lambda: keras_tl.check_labels(Y, n=3), ValueError, "y has 8 labels but there are 3 samples"),
@@ -321,7 +357,7 @@ DATA_INPUTS = {
 # Classes that are results or exceptions, not entry points.
 NOT_ENTRY_POINTS = {
     "BackboneWeightsUnavailable", "WeightSourceUnavailable", "UnsafePickleError", "DatasetUnavailableError", "EncoderUnavailableError", "WeightsFileError",
-    "TransferTask", "SourceReport", "Recommendation", "SweepResult", "ForgettingReport", "SimilarityReport",
+    "TransferTask", "ImageFolder", "SourceReport", "Recommendation", "SweepResult", "ForgettingReport", "SimilarityReport",
 }
 
 TEXT_NAMES = set(keras_tl._TEXT_NAMES)

@@ -637,3 +637,25 @@ def test_models_round_trip_through_keras_format(make, tmp_path):
     np.testing.assert_allclose(model.predict(x, verbose=0), reloaded.predict(x, verbose=0), rtol=1e-6)
     assert all_flags(reloaded, inputs=False) == all_flags(model, inputs=False)
     assert len(reloaded.trainable_weights) == len(model.trainable_weights)
+
+
+def test_trainable_summary_collapses_blocks_of_a_large_backbone():
+    import keras_tl
+
+    base = keras_tl.select_pretrained_model("MobileNetV2", weights=None, input_shape=(32, 32, 3))
+    model = keras_tl.reuse(base, 3)
+    strategies.freeze_to(model, "block_15")
+    short, full = strategies.trainable_summary(model), strategies.trainable_summary(model, expand=True)
+    n_layers = len(model.layers) + len(base.layers) + 2  # every layer, nested ones too (adapter: 2)
+    assert len(full.splitlines()) == n_layers + 3  # header, rule, totals
+    assert len(short.splitlines()) < 40
+    pattern = re.compile(r"^\s*\d+\s+(\S+)(?: \(\d+ layers\))?\s+\S+(?:, \.\.\.)?\s+(\S+)\s+([\d,]+)$")
+    rows = {}
+    for line in short.splitlines()[2:-1]:
+        name, state, params = pattern.match(line).groups()
+        rows[name] = (None, state, int(params.replace(",", "")))
+    assert rows["block_14"][1] == "frozen" and rows["block_15"][1] == "frozen"  # freeze_to is inclusive
+    assert rows["block_16"][1] == "mixed" and rows["head"][1] == "trainable"  # its BN stays frozen
+    assert sum(r[2] for name, r in rows.items() if name != base.name) == model.count_params()
+    assert short.splitlines()[-1] == full.splitlines()[-1]  # same totals
+    assert strategies.trainable_summary(model, expand=False) == short
