@@ -30,6 +30,9 @@ one per idea:
   cached and prefetched (:func:`image_dataset`).
 * :mod:`keras_tl.ensembles` -- average the predictions of several models, soft or hard voting.
 * :mod:`keras_tl.checkpoints` -- resumable ``fit`` (BackupAndRestore), safe weight loading, atomic writes.
+* :mod:`keras_tl.gradcam` -- Grad-CAM heat maps (:func:`grad_cam`), also through a nested base behind
+  preprocessing layers, on TensorFlow and JAX; overlays and their plot.
+* :mod:`keras_tl.layer_views` -- what each layer sees: first-layer filters, feature maps, top-activating images.
 * :mod:`keras_tl.validation` -- the input checks every public function runs (``docs/errors.md``).
 * :mod:`keras_tl.tour` -- the headline demo (``python -m keras_tl tour``).
 
@@ -77,6 +80,9 @@ from .datasets import (
     transfer_task,
 )
 from .pipelines import image_dataset
+from . import gradcam, layer_views
+from .gradcam import feature_layers, grad_cam, overlay, plot_grad_cam
+from .layer_views import feature_maps, filter_smoothness, layer_filters, plot_filters, plot_top_activating, top_activating
 from .forgetting import (
     L2SP, ForgettingReport, RehearsalData, accuracy_of, apply_l2sp, l2sp_penalty, measure_forgetting, two_head_model,
 )
@@ -141,6 +147,8 @@ __all__ = [
     "ensembles", "Vote", "accuracy", "average_predictions", "ensemble_model", "member_accuracies",
     "adaptation", "CORAL", "DeepCORAL", "DomainBatches", "coral", "coral_loss",
     "pipelines", "image_dataset",
+    "gradcam", "feature_layers", "grad_cam", "overlay", "plot_grad_cam",
+    "layer_views", "feature_maps", "filter_smoothness", "layer_filters", "plot_filters", "plot_top_activating", "top_activating",
     "checkpoints", "EpochSeed", "WeightsFileError", "atomic_write", "fit_resumable", "load_weights",
     "validation", "check_images", "check_labels", "check_xy",
     "weight_sources", "WeightSourceUnavailable", "available_weights", "describe_weights",
