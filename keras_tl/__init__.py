@@ -32,6 +32,9 @@ one per idea:
   cached and prefetched (:func:`image_dataset`).
 * :mod:`keras_tl.ensembles` -- average the predictions of several models, soft or hard voting.
 * :mod:`keras_tl.checkpoints` -- resumable ``fit`` (BackupAndRestore), safe weight loading, atomic writes.
+* :mod:`keras_tl.gradcam` -- Grad-CAM heat maps (:func:`grad_cam`), also through a nested base behind
+  preprocessing layers, on TensorFlow and JAX; overlays and their plot.
+* :mod:`keras_tl.layer_views` -- what each layer sees: first-layer filters, feature maps, top-activating images.
 * :mod:`keras_tl.validation` -- the input checks every public function runs (``docs/errors.md``), and :func:`check_fit`.
 * :mod:`keras_tl.data_input` -- ``tf.data.Dataset`` / ``PyDataset`` batches wherever arrays are taken
   (:func:`as_arrays`: samples, not batches).
@@ -88,6 +91,9 @@ from .datasets import (
 from .pipelines import image_dataset
 from .folders import ImageFolder, image_folder
 from .saving import load_model
+from . import gradcam, layer_views
+from .gradcam import feature_layers, grad_cam, overlay, plot_grad_cam
+from .layer_views import feature_maps, filter_smoothness, layer_filters, plot_filters, plot_top_activating, top_activating
 from .forgetting import (
     L2SP, ForgettingReport, RehearsalData, accuracy_of, apply_l2sp, l2sp_penalty, measure_forgetting, two_head_model,
 )
@@ -155,6 +161,8 @@ __all__ = [
     "adaptation", "CORAL", "DeepCORAL", "DomainBatches", "coral", "coral_loss",
     "pipelines", "image_dataset",
     "folders", "ImageFolder", "image_folder", "text_csv", "check_fit", "saving", "load_model",
+    "gradcam", "feature_layers", "grad_cam", "overlay", "plot_grad_cam",
+    "layer_views", "feature_maps", "filter_smoothness", "layer_filters", "plot_filters", "plot_top_activating", "top_activating",
     "checkpoints", "EpochSeed", "WeightsFileError", "atomic_write", "fit_resumable", "load_weights",
     "validation", "check_images", "check_labels", "check_xy",
     "data_input", "as_arrays",

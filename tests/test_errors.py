@@ -268,6 +268,20 @@ CASES = [
     ("DeepCORAL", "negative weight", lambda: keras_tl.DeepCORAL(dense(), dense(2), weight=-1), ValueError, "weight=-1 is not allowed"),
     ("DomainBatches", "NaN in source inputs", lambda: keras_tl.DomainBatches(np.full((8, 3), np.nan), Y, np.zeros((8, 3)), batch_size=4), ValueError, "x_source contains NaN"),
     ("DomainBatches", "label of the wrong kind", lambda: keras_tl.DomainBatches(np.zeros((8, 3)), Y + 0.5, np.zeros((8, 3)), batch_size=4), ValueError, "y_source holds the non-integer label 0.5"),
+    # gradcam
+    ("grad_cam", "unknown layer", lambda: keras_tl.grad_cam(cnn(), X, layer="conv9"), ValueError, "Unknown layer 'conv9'"),
+    ("grad_cam", "layer without a 4-D feature map", lambda: keras_tl.grad_cam(cnn(), X, layer="fc"), ValueError, "layer='fc' is not allowed: its output is not a 4-D feature map"),
+    ("grad_cam", "wrong image shape", lambda: keras_tl.grad_cam(cnn(), np.zeros((2, 32, 32))), ValueError, "but the model takes (28, 28)"),
+    ("grad_cam", "class_index out of range", lambda: keras_tl.grad_cam(cnn(), X, class_index=7), ValueError, "class_index=7 is not allowed: the model has 5 classes, 0..4"),
+    ("overlay", "maps of another shape", lambda: keras_tl.overlay(X, np.zeros((8, 4, 4))), ValueError, "one map per image at its resolution"),
+    ("overlay", "alpha outside [0, 1]", lambda: keras_tl.overlay(X, np.zeros((8, 28, 28)), alpha=2), ValueError, "alpha=2 is not allowed"),
+    ("plot_grad_cam", "titles of the wrong length", lambda: keras_tl.plot_grad_cam(X[:2], np.zeros((2, 28, 28)), titles=["a"]), ValueError, "one per image (2)"),
+    # layer_views
+    ("layer_filters", "layer that is not a Conv2D", lambda: keras_tl.layer_filters(cnn(), "fc"), ValueError, "layer='fc' is not allowed: it is not a Conv2D layer"),
+    ("feature_maps", "layer without a 4-D feature map", lambda: keras_tl.feature_maps(cnn(), "flatten", X), ValueError, "is not a 4-D feature map"),
+    ("top_activating", "channel out of range", lambda: keras_tl.top_activating(cnn(), "block1_relu", X, channels=[4]), ValueError, "channels=[4] are not allowed"),
+    ("top_activating", "k above the number of images", lambda: keras_tl.top_activating(cnn(), "block1_relu", X, k=9), ValueError, "k=9 is not allowed: give 1..8"),
+    ("filter_smoothness", "not (n, kh, kw, channels)", lambda: keras_tl.filter_smoothness(np.zeros((3, 3))), ValueError, "allowed: (n, kh, kw, channels)"),
     # checkpoints
     ("fit_resumable", "uncompiled model", lambda: keras_tl.fit_resumable(dense(), np.zeros((2, 3)), [0, 1]), ValueError, "is not compiled"),
     ("EpochSeed", "negative seed", lambda: keras_tl.EpochSeed(-1), ValueError, "seed=-1 is not allowed"),
@@ -333,6 +347,9 @@ NO_BAD_INPUT = {
     "encode_texts": "checks texts as check_texts does",
     "text_features": "checks texts as check_texts does",
     "BertPoolingClassifier": "checks as keras_hub_classifier does",
+    "feature_layers": "any keras.Model is valid (an empty list when it has no feature map)",
+    "plot_filters": "plots whatever filters it is given (from layer_filters)",
+    "plot_top_activating": "plots the indices top_activating returns",
 }
 # What data the entry points take besides arrays (rendered into the doc above the table). "Dataset":
 # a finite tf.data.Dataset or keras.utils.PyDataset of (x, y) batches (x batches where no labels are needed).
