@@ -29,6 +29,9 @@ one per idea:
 * :mod:`keras_tl.pipelines` -- ``tf.data`` input pipelines for images: resized on the fly, shuffled,
   cached and prefetched (:func:`image_dataset`).
 * :mod:`keras_tl.ensembles` -- average the predictions of several models, soft or hard voting.
+* :mod:`keras_tl.lr_finder` -- the learning-rate range test (:func:`lr_find`), model and optimizer left untouched.
+* :mod:`keras_tl.interpretation` -- what a classifier gets wrong: confusion matrix, most-confused pairs,
+  per-class accuracy, top losses (:func:`interpret`).
 * :mod:`keras_tl.checkpoints` -- resumable ``fit`` (BackupAndRestore), safe weight loading, atomic writes.
 * :mod:`keras_tl.validation` -- the input checks every public function runs (``docs/errors.md``).
 * :mod:`keras_tl.tour` -- the headline demo (``python -m keras_tl tour``).
@@ -41,7 +44,7 @@ Example:
 """
 
 from . import adaptation, advisor, approaches, backbones, benefits, datasets, ensembles, similarity, source_model, strategies
-from . import checkpoints, forgetting, imagenet, pipelines, schedules, torch_weights, validation, weight_sources
+from . import checkpoints, forgetting, interpretation, lr_finder, imagenet, pipelines, schedules, torch_weights, validation, weight_sources
 from .adaptation import CORAL, DeepCORAL, DomainBatches, coral, coral_loss
 from .advisor import Recommendation, SweepResult, advise, builtin_targets, sweep, train_strategy
 from .approaches import SourceReport, develop_source_model, reuse, select_pretrained_model, select_source_task, tune
@@ -77,6 +80,8 @@ from .datasets import (
     transfer_task,
 )
 from .pipelines import image_dataset
+from .interpretation import Interpretation, TopLosses, interpret
+from .lr_finder import LRFinderResult, lr_find
 from .forgetting import (
     L2SP, ForgettingReport, RehearsalData, accuracy_of, apply_l2sp, l2sp_penalty, measure_forgetting, two_head_model,
 )
@@ -141,6 +146,8 @@ __all__ = [
     "ensembles", "Vote", "accuracy", "average_predictions", "ensemble_model", "member_accuracies",
     "adaptation", "CORAL", "DeepCORAL", "DomainBatches", "coral", "coral_loss",
     "pipelines", "image_dataset",
+    "lr_finder", "LRFinderResult", "lr_find",
+    "interpretation", "Interpretation", "TopLosses", "interpret",
     "checkpoints", "EpochSeed", "WeightsFileError", "atomic_write", "fit_resumable", "load_weights",
     "validation", "check_images", "check_labels", "check_xy",
     "weight_sources", "WeightSourceUnavailable", "available_weights", "describe_weights",
