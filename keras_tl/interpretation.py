@@ -258,7 +258,7 @@ def interpret(model: Any, x: Any, y: Any = None, class_names: Sequence[str] | No
         for batch in x:
             if not isinstance(batch, (tuple, list)) or len(batch) < 2:
                 raise ValueError("the dataset must yield (x, y) batches; allowed: a tf.data.Dataset of (images, labels).")
-            outs.append(np.asarray(model.predict_on_batch(batch[0])))
+            outs.append(np.asarray(model.predict_on_batch(np.asarray(batch[0]))))  # numpy: any backend
             ys.append(np.asarray(batch[1]).reshape(-1))
         if not outs:
             raise ValueError("the dataset is empty; allowed: at least one (x, y) batch.")

@@ -244,10 +244,16 @@ def _suggest(lrs: np.ndarray, smoothed: np.ndarray) -> tuple[float, float, int, 
     min_div_10 = float(lrs[best]) / 10
     skip = max(1, len(lrs) // 10)  # the first averages rest on a handful of batches: noise, not slope
     if best - skip >= 2:
-        slope = np.gradient(smoothed[skip : best + 1], np.log10(lrs[skip : best + 1]))
-        steepest = float(lrs[skip + int(np.argmin(slope))])
+        s, t = smoothed[skip : best + 1], np.log10(lrs[skip : best + 1])
+        w = max(1, len(lrs) // 25)  # slope across +-w steps: batch noise in the flat start averages out
+        if len(s) > 2 * w:
+            slope = (s[2 * w :] - s[: -2 * w]) / (t[2 * w :] - t[: -2 * w])
+            steepest = float(lrs[skip + w + int(np.argmin(slope))])
+        else:
+            steepest = float(lrs[skip + int(np.argmin(np.gradient(s, t)))])
         rule = (f"suggestion = steepest descent: the rate where the smoothed loss falls fastest "
-                f"(most negative d loss / d log10(lr), from step {skip} up to the minimum at {lrs[best]:.2e}): "
+                f"(most negative d loss / d log10(lr) across +-{w} steps, from step {skip} up to the minimum "
+                f"at {lrs[best]:.2e}): "
                 f"{steepest:.2e}; also minimum / 10 = {min_div_10:.2e}.")
     else:
         steepest = min_div_10

@@ -67,17 +67,28 @@ def test_restored_when_interrupted(monkeypatch):
     _assert_same(before, _state(model))
 
 
-def test_frozen_base_diverges_and_suggests_a_rate_below_divergence():
+def test_frozen_base_runs_and_suggests_a_rate_where_the_loss_falls():
     model = _model(trainable=False, fit=False)
     model.compile(optimizer=keras.optimizers.SGD(0.01), loss="sparse_categorical_crossentropy")
-    base = model.get_layer("source_cnn_base")
-    assert not base.trainable_weights
-    result = lr_find(model, *_data(128), num_steps=50, batch_size=16, start_lr=1e-4, end_lr=1e4)
-    assert result.diverged and len(result.lrs) < 50, "plain SGD on the head must blow up somewhere below lr=1e4"
-    assert result.smoothed[-1] > 4.0 * result.smoothed.min()
+    assert not model.get_layer("source_cnn_base").trainable_weights
+    before = _state(model)
+    result = lr_find(model, *_data(128), num_steps=40, batch_size=16, start_lr=1e-4, end_lr=1e3)
+    _assert_same(before, _state(model))
     assert 1e-4 < result.suggestion < result.lrs[-1] and result.suggestion == result.steepest
     assert np.isclose(result.min_div_10, result.lrs[result.best_index] / 10)
+    assert result.smoothed.min() < result.smoothed[0]
     assert "steepest" in result.rule and "minimum / 10" in result.rule
+
+
+def test_stops_when_the_loss_diverges():
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(0.01), loss="mse")  # unbounded loss: plain SGD blows up
+    x = np.random.default_rng(0).normal(size=(128, 4)).astype("float32")
+    result = lr_find(model, x, x @ np.array([1.0, -2.0, 0.5, 3.0]), num_steps=50, start_lr=1e-4, end_lr=1e3)
+    assert result.diverged and len(result.lrs) < 50
+    assert not np.isfinite(result.smoothed[-1]) or result.smoothed[-1] > 4.0 * result.smoothed.min()
+    assert result.suggestion < result.lrs[-1]
 
 
 def test_works_when_fine_tuning_and_suggests_a_rate_that_trains():
