@@ -31,6 +31,9 @@ one per idea:
 * :mod:`keras_tl.pipelines` -- ``tf.data`` input pipelines for images: resized on the fly, shuffled,
   cached and prefetched (:func:`image_dataset`).
 * :mod:`keras_tl.ensembles` -- average the predictions of several models, soft or hard voting.
+* :mod:`keras_tl.lr_finder` -- the learning-rate range test (:func:`lr_find`), model and optimizer left untouched.
+* :mod:`keras_tl.interpretation` -- what a classifier gets wrong: confusion matrix, most-confused pairs,
+  per-class accuracy, top losses (:func:`interpret`).
 * :mod:`keras_tl.checkpoints` -- resumable ``fit`` (BackupAndRestore), safe weight loading, atomic writes.
 * :mod:`keras_tl.gradcam` -- Grad-CAM heat maps (:func:`grad_cam`), also through a nested base behind
   preprocessing layers, on TensorFlow and JAX; overlays and their plot.
@@ -52,7 +55,7 @@ import os as _os
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # quiet import: no TensorFlow C++ log lines
 
 from . import adaptation, advisor, approaches, backbones, benefits, datasets, ensembles, similarity, source_model, strategies
-from . import checkpoints, folders, forgetting, saving, imagenet, pipelines, schedules, torch_weights, validation, weight_sources
+from . import checkpoints, folders, forgetting, interpretation, lr_finder, saving, imagenet, pipelines, schedules, torch_weights, validation, weight_sources
 from .adaptation import CORAL, DeepCORAL, DomainBatches, coral, coral_loss
 from .advisor import Recommendation, SweepResult, advise, builtin_targets, sweep, train_strategy
 from .approaches import SourceReport, develop_source_model, reuse, select_pretrained_model, select_source_task, tune
@@ -94,6 +97,8 @@ from .saving import load_model
 from . import gradcam, layer_views
 from .gradcam import feature_layers, grad_cam, overlay, plot_grad_cam
 from .layer_views import feature_maps, filter_smoothness, layer_filters, plot_filters, plot_top_activating, top_activating
+from .interpretation import Interpretation, TopLosses, interpret
+from .lr_finder import LRFinderResult, lr_find
 from .forgetting import (
     L2SP, ForgettingReport, RehearsalData, accuracy_of, apply_l2sp, l2sp_penalty, measure_forgetting, two_head_model,
 )
@@ -163,6 +168,8 @@ __all__ = [
     "folders", "ImageFolder", "image_folder", "text_csv", "check_fit", "saving", "load_model",
     "gradcam", "feature_layers", "grad_cam", "overlay", "plot_grad_cam",
     "layer_views", "feature_maps", "filter_smoothness", "layer_filters", "plot_filters", "plot_top_activating", "top_activating",
+    "lr_finder", "LRFinderResult", "lr_find",
+    "interpretation", "Interpretation", "TopLosses", "interpret",
     "checkpoints", "EpochSeed", "WeightsFileError", "atomic_write", "fit_resumable", "load_weights",
     "validation", "check_images", "check_labels", "check_xy",
     "data_input", "as_arrays",

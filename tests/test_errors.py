@@ -52,6 +52,14 @@ def compiled(model):
     return model
 
 
+def compiled_with_schedule(model):
+    import keras
+
+    schedule = keras.optimizers.schedules.ExponentialDecay(1e-3, 10, 0.9)
+    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy")
+    return model
+
+
 def dense(n_in=3, n_out=2, name=None):
     import keras
 
@@ -282,6 +290,16 @@ CASES = [
     ("top_activating", "channel out of range", lambda: keras_tl.top_activating(cnn(), "block1_relu", X, channels=[4]), ValueError, "channels=[4] are not allowed"),
     ("top_activating", "k above the number of images", lambda: keras_tl.top_activating(cnn(), "block1_relu", X, k=9), ValueError, "k=9 is not allowed: give 1..8"),
     ("filter_smoothness", "not (n, kh, kw, channels)", lambda: keras_tl.filter_smoothness(np.zeros((3, 3))), ValueError, "allowed: (n, kh, kw, channels)"),
+    # lr_finder
+    ("lr_find", "start_lr >= end_lr", lambda: keras_tl.lr_find(compiled(head()), X, Y, start_lr=1.0, end_lr=0.1), ValueError, "start_lr must be below end_lr"),
+    ("lr_find", "non-positive learning rate", lambda: keras_tl.lr_find(compiled(head()), X, Y, start_lr=0), ValueError, "start_lr=0 is not allowed"),
+    ("lr_find", "num_steps < 5", lambda: keras_tl.lr_find(compiled(head()), X, Y, num_steps=4), ValueError, "num_steps=4 is not allowed"),
+    ("lr_find", "uncompiled model", lambda: keras_tl.lr_find(head(), X, Y), ValueError, "is not compiled"),
+    ("lr_find", "learning-rate schedule", lambda: keras_tl.lr_find(compiled_with_schedule(head()), X, Y), ValueError, "compile with a float learning rate"),
+    # interpretation
+    ("interpret", "label out of range", lambda: keras_tl.interpret(head(), X, Y + 1), ValueError, "y holds label 2 at index 1, outside the allowed range 0..1"),
+    ("interpret", "x and y of different lengths", lambda: keras_tl.interpret(head(), X, Y[:3]), ValueError, "different lengths: 8 samples and 3 labels"),
+    ("interpret", "class_names of the wrong length", lambda: keras_tl.interpret(head(), X, Y, class_names=["a"]), ValueError, "class_names has 1 names, but the model predicts 2 classes"),
     # checkpoints
     ("fit_resumable", "uncompiled model", lambda: keras_tl.fit_resumable(dense(), np.zeros((2, 3)), [0, 1]), ValueError, "is not compiled"),
     ("EpochSeed", "negative seed", lambda: keras_tl.EpochSeed(-1), ValueError, "seed=-1 is not allowed"),
@@ -374,7 +392,7 @@ DATA_INPUTS = {
 # Classes that are results or exceptions, not entry points.
 NOT_ENTRY_POINTS = {
     "BackboneWeightsUnavailable", "WeightSourceUnavailable", "UnsafePickleError", "DatasetUnavailableError", "EncoderUnavailableError", "WeightsFileError",
-    "TransferTask", "ImageFolder", "SourceReport", "Recommendation", "SweepResult", "ForgettingReport", "SimilarityReport",
+    "TransferTask", "ImageFolder", "SourceReport", "LRFinderResult", "Interpretation", "TopLosses", "Recommendation", "SweepResult", "ForgettingReport", "SimilarityReport",
 }
 
 TEXT_NAMES = set(keras_tl._TEXT_NAMES)
