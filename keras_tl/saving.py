@@ -69,14 +69,11 @@ def load_model(path: str | os.PathLike, safe_mode: bool = True, compile: bool = 
         match = re.search(r"Could not locate (?:class|function) '([^']+)'", str(exc))
         return match.group(1) if match else None
 
-    try:
-        return keras.saving.load_model(file, safe_mode=safe_mode, compile=compile)
-    except (TypeError, ValueError) as exc:
-        name = unknown_class(exc)
-        if name is None:
-            raise
-        error = exc
-    if _register_text_layers():  # a text model (SequencePooling, HubEncoder...): retry with keras_tl.text loaded
+    name = error = None
+    for attempt in range(2):
+        # the second try, for a text model (SequencePooling, HubEncoder...): with keras_tl.text loaded
+        if attempt == 1 and not _register_text_layers():
+            break
         try:
             return keras.saving.load_model(file, safe_mode=safe_mode, compile=compile)
         except (TypeError, ValueError) as exc:
