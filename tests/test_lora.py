@@ -164,3 +164,15 @@ def test_enabling_twice_is_a_clear_error():
     with pytest.raises(ValueError, match=r"LoRA is already enabled on \['block_1_expand', 'block_1_project'\]"):
         lora(model, 1, layers="Conv2D")
     assert not model.get_layer("base").get_layer("stem").lora_enabled
+
+
+def test_attention_finds_query_key_value_in_a_keras_hub_bert():
+    keras_hub = pytest.importorskip("keras_hub")
+    keras.utils.set_random_seed(0)
+    backbone = keras_hub.models.BertBackbone(vocabulary_size=50, num_layers=2, num_heads=2, hidden_dim=8,
+                                             intermediate_dim=16, max_sequence_length=8)
+    lora(backbone, 2, layers="attention", train=[])
+    s = lora_summary(backbone)
+    assert sorted(s.layers) == ["key", "key", "query", "query", "value", "value"]
+    # EinsumDense kernel (8, 2 heads, 4): Keras puts A (8, 2, rank) and B (rank, 4)
+    assert s.lora_params == 6 * (8 * 2 * 2 + 2 * 4) and s.head_params == 0
