@@ -380,11 +380,23 @@ def advise(
             f"{report.transferability_gain:+.3f}): a sign of negative transfer, though a weak one (docs/advisor.md); "
             "check against training from scratch."
         )
+    if strategy == "fine_tune_all" and isinstance(backbone, keras.Model):
+        labelled = n_samples * (n_classes or 2)
+        if backbone.count_params() > LORA_PARAMS_PER_SAMPLE * labelled:
+            warnings.append(
+                f"the backbone has {backbone.count_params():,} parameters, over {LORA_PARAMS_PER_SAMPLE} per labelled "
+                f"example (about {labelled:g}): LoRA (keras_tl.lora) trains low-rank adapters on the frozen base "
+                "instead, a parameter-efficient alternative (notebooks/17_lora.ipynb measures it)."
+            )
     return Recommendation(
         scenario=scenario, strategy=strategy, freeze_to=freeze, frozen_layers=frozen_layers, learning_rate=lr,
         rationale=reason, warnings=warnings, size=size, level=level, samples_per_class=float(n_samples),
         similarity_score=score, report=report, alternative=alternative,
     )
+
+
+#: :func:`advise` names LoRA when fine-tuning everything updates more than this many parameters per labelled example.
+LORA_PARAMS_PER_SAMPLE = 100
 
 
 #: At most this many samples of a ``source`` or ``target`` dataset are read to measure similarity in :func:`advise`.

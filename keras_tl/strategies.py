@@ -374,6 +374,8 @@ def trainable_summary(model: keras.Model, expand: bool | None = None) -> str:
     ``block_1_expand_BN`` ... are ``block_1``) share one row, ``state`` ``trainable``, ``frozen``,
     ``-`` (no weights) or ``mixed``; a reused MobileNetV2 fits in 34 rows instead of 165. The default
     (``None``) expands models of at most :data:`SUMMARY_EXPAND_LIMIT` layers.
+    A LoRA layer (only its adapters train) shows ``lora``, and a last line counts the adapters
+    (:func:`keras_tl.lora_summary`).
 
     Example:
         >>> from keras_tl.source_model import build_source_cnn
@@ -397,6 +399,8 @@ def trainable_summary(model: keras.Model, expand: bool | None = None) -> str:
         return sum(int(np.prod(w.shape)) for w in weights)
 
     def state_of(layer):
+        if getattr(layer, "lora_enabled", False) and layer.trainable and layer.trainable_weights:
+            return "lora"
         return "trainable" if layer.trainable and layer.trainable_weights else ("frozen" if layer.weights else "-")
 
     def walk(m, depth):
@@ -431,6 +435,10 @@ def trainable_summary(model: keras.Model, expand: bool | None = None) -> str:
 
     walk(model, 0)
     rows.append(f"trainable parameters: {totals['trainable']:,}; frozen (incl. BN statistics): {totals['frozen']:,}")
+    if any(getattr(layer, "lora_enabled", False) for layer in model._flatten_layers()):
+        from .lora import lora_summary
+
+        rows.append(str(lora_summary(model)))
     return "\n".join(rows)
 
 

@@ -37,6 +37,16 @@ def test_each_scenario(n, level, scenario, strategy, freeze):
     assert rec.learning_rate == (1e-3 if strategy in ("feature_extraction", "scratch") else 1e-4)
 
 
+def test_fine_tuning_a_large_backbone_on_few_labels_names_lora():
+    keras.utils.set_random_seed(0)
+    big = build_source_cnn()  # about 430k parameters: over 100 per example of 5 x 100 labels
+    rec = advisor.advise(100, "high", n_classes=5, backbone=big)
+    assert rec.strategy == "fine_tune_all"
+    assert any("keras_tl.lora" in w and "17_lora" in w for w in rec.warnings)
+    small = build_source_cnn(filters=(4, 8), units=8)  # a few thousand parameters: no note
+    assert not any("lora" in w for w in advisor.advise(100, "high", n_classes=5, backbone=small).warnings)
+
+
 def test_thresholds_decide_size_and_level_and_can_be_overridden():
     t = advisor.HIGH_SIMILARITY
     assert advisor.advise(advisor.SMALL_PER_CLASS - 1, t).scenario == 1

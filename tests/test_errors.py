@@ -290,6 +290,16 @@ CASES = [
     ("top_activating", "channel out of range", lambda: keras_tl.top_activating(cnn(), "block1_relu", X, channels=[4]), ValueError, "channels=[4] are not allowed"),
     ("top_activating", "k above the number of images", lambda: keras_tl.top_activating(cnn(), "block1_relu", X, k=9), ValueError, "k=9 is not allowed: give 1..8"),
     ("filter_smoothness", "not (n, kh, kw, channels)", lambda: keras_tl.filter_smoothness(np.zeros((3, 3))), ValueError, "allowed: (n, kh, kw, channels)"),
+    # lora
+    ("lora", "rank below 1", lambda: keras_tl.lora(cnn(), 0, layers="Conv2D"), ValueError, "rank=0 is not allowed"),
+    ("lora", "rank above the layer's dimensions", lambda: keras_tl.lora(cnn(), 100, layers="Conv2D"), ValueError, "rank=100 is above the dimensions"),
+    ("lora", "layer that does not support LoRA", lambda: keras_tl.lora(cnn(), 1, layers="MaxPooling2D"), ValueError, "do not support LoRA; the kinds that do: Dense, EinsumDense"),
+    ("lora", "no layer matched", lambda: keras_tl.lora(cnn(), 1, layers="attention"), ValueError, "matched no layer that supports LoRA"),
+    ("lora", "LoRA enabled twice", lambda: keras_tl.lora(keras_tl.lora(cnn(), 1, layers="Conv2D"), 1, layers="Conv2D"), ValueError, "LoRA is already enabled on"),
+    ("lora_summary", "not a model", lambda: keras_tl.lora_summary("model"), ValueError, "model=str is not allowed"),
+    ("merge_lora", "model without LoRA", lambda: keras_tl.merge_lora(cnn()), ValueError, "has no LoRA layer"),
+    ("save_lora_weights", "file name not .npz", "tmp:lambda tmp: keras_tl.save_lora_weights(keras_tl.lora(cnn(), 1, layers='Conv2D'), tmp / 'a.h5')", ValueError, "ends in .npz"),
+    ("load_lora_weights", "adapters of a different base", "tmp:lambda tmp: keras_tl.load_lora_weights(keras_tl.lora(keras_tl.build_source_cnn(filters=(4, 8), units=8, seed=1), 1, layers='Conv2D'), keras_tl.save_lora_weights(keras_tl.lora(cnn(), 1, layers='Conv2D'), tmp / 'a.npz'))", ValueError, "were trained on a different base"),
     # lr_finder
     ("lr_find", "start_lr >= end_lr", lambda: keras_tl.lr_find(compiled(head()), X, Y, start_lr=1.0, end_lr=0.1), ValueError, "start_lr must be below end_lr"),
     ("lr_find", "non-positive learning rate", lambda: keras_tl.lr_find(compiled(head()), X, Y, start_lr=0), ValueError, "start_lr=0 is not allowed"),
@@ -392,7 +402,7 @@ DATA_INPUTS = {
 # Classes that are results or exceptions, not entry points.
 NOT_ENTRY_POINTS = {
     "BackboneWeightsUnavailable", "WeightSourceUnavailable", "UnsafePickleError", "DatasetUnavailableError", "EncoderUnavailableError", "WeightsFileError",
-    "TransferTask", "ImageFolder", "SourceReport", "LRFinderResult", "Interpretation", "TopLosses", "Recommendation", "SweepResult", "ForgettingReport", "SimilarityReport",
+    "TransferTask", "ImageFolder", "LoraSummary", "SourceReport", "LRFinderResult", "Interpretation", "TopLosses", "Recommendation", "SweepResult", "ForgettingReport", "SimilarityReport",
 }
 
 TEXT_NAMES = set(keras_tl._TEXT_NAMES)
