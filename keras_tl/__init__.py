@@ -34,7 +34,7 @@ one per idea:
 * :mod:`keras_tl.lr_finder` -- the learning-rate range test (:func:`lr_find`), model and optimizer left untouched.
 * :mod:`keras_tl.interpretation` -- what a classifier gets wrong: confusion matrix, most-confused pairs,
   per-class accuracy, top losses (:func:`interpret`).
-* :mod:`keras_tl.lora` -- LoRA: low-rank adapters on a frozen base (:func:`lora`, Keras's ``enable_lora``),
+* :mod:`keras_tl.low_rank` -- LoRA: low-rank adapters on a frozen base (:func:`lora`, Keras's ``enable_lora``),
   their counts, merging and small adapter files checked against the base.
 * :mod:`keras_tl.checkpoints` -- resumable ``fit`` (BackupAndRestore), safe weight loading, atomic writes.
 * :mod:`keras_tl.gradcam` -- Grad-CAM heat maps (:func:`grad_cam`), also through a nested base behind
@@ -96,12 +96,12 @@ from .datasets import (
 from .pipelines import image_dataset
 from .folders import ImageFolder, image_folder
 from .saving import load_model
-from . import gradcam, layer_views
+from . import gradcam, layer_views, low_rank
 from .gradcam import feature_layers, grad_cam, overlay, plot_grad_cam
 from .layer_views import feature_maps, filter_smoothness, layer_filters, plot_filters, plot_top_activating, top_activating
 from .interpretation import Interpretation, TopLosses, interpret
 from .lr_finder import LRFinderResult, lr_find
-from .lora import LORA_KINDS, LoraSummary, load_lora_weights, lora, lora_summary, merge_lora, save_lora_weights
+from .low_rank import LORA_KINDS, LoraSummary, load_lora_weights, lora, lora_summary, merge_lora, save_lora_weights
 from .forgetting import (
     L2SP, ForgettingReport, RehearsalData, accuracy_of, apply_l2sp, l2sp_penalty, measure_forgetting, two_head_model,
 )
@@ -172,7 +172,7 @@ __all__ = [
     "gradcam", "feature_layers", "grad_cam", "overlay", "plot_grad_cam",
     "layer_views", "feature_maps", "filter_smoothness", "layer_filters", "plot_filters", "plot_top_activating", "top_activating",
     "lr_finder", "LRFinderResult", "lr_find",
-    "lora", "LORA_KINDS", "LoraSummary", "load_lora_weights", "lora_summary", "merge_lora", "save_lora_weights",
+    "low_rank", "lora", "LORA_KINDS", "LoraSummary", "load_lora_weights", "lora_summary", "merge_lora", "save_lora_weights",
     "interpretation", "Interpretation", "TopLosses", "interpret",
     "checkpoints", "EpochSeed", "WeightsFileError", "atomic_write", "fit_resumable", "load_weights",
     "validation", "check_images", "check_labels", "check_xy",

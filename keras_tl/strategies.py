@@ -436,7 +436,7 @@ def trainable_summary(model: keras.Model, expand: bool | None = None) -> str:
     walk(model, 0)
     rows.append(f"trainable parameters: {totals['trainable']:,}; frozen (incl. BN statistics): {totals['frozen']:,}")
     if any(getattr(layer, "lora_enabled", False) for layer in model._flatten_layers()):
-        from .lora import lora_summary
+        from .low_rank import lora_summary
 
         rows.append(str(lora_summary(model)))
     return "\n".join(rows)
