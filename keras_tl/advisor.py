@@ -159,7 +159,8 @@ class Recommendation:
             >>> rec.freeze_text()
             "'block3_pool' (every layer up to and including it)"
         """
-        value = f"{self.freeze_to:.3g}" if isinstance(self.freeze_to, float) else repr(self.freeze_to)
+        fraction = isinstance(self.freeze_to, float) and 0.0 < self.freeze_to < 1.0
+        value = f"{self.freeze_to:.3g}" if fraction else repr(self.freeze_to)
         if self.frozen_layers is None or self.total_layers is None:
             if isinstance(self.freeze_to, str):
                 return f"{value} (every layer up to and including it)"
