@@ -42,9 +42,17 @@ _FREEZE_HELP = (
     "backbone model it is printed with the last frozen layer and the count, e.g. "
     "\"0.333 -> up to 'block2_pool' (5 of 15 layers frozen)\"."
 )
-_SHIFT_TEXT = "shift kinds for --shift KIND:AMOUNT (AMOUNT 0..1): " + "; ".join(
-    f"{k}: {v}" for k, v in SHIFT_HELP.items()
+_SHIFT_TEXT = "shift kinds for --shift KIND:AMOUNT (AMOUNT 0..1):\n" + "\n".join(
+    f"- {k}: {v}" for k, v in SHIFT_HELP.items()
 )
+
+
+class _Formatter(argparse.HelpFormatter):
+    """Wraps each line of a description or epilog on its own, so the shift kinds stay one per line."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return "\n".join(super(_Formatter, self)._fill_text(line, width, indent) if line.strip() else ""
+                         for line in text.splitlines())
 
 
 def _version() -> str:
@@ -56,7 +64,8 @@ def _version() -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m keras_tl", description="keras-tl: transfer learning, measured.",
-        epilog=f"{_FREEZE_HELP} {_SHIFT_TEXT}. Your own images: python -m keras_tl advise --data FOLDER --train.",
+        epilog=f"{_FREEZE_HELP}\n\n{_SHIFT_TEXT}\n\nYour own images: python -m keras_tl advise --data FOLDER --train",
+        formatter_class=_Formatter,
     )
     parser.add_argument("--version", action="version", version=f"keras-tl {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -73,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
                     "on the built-in source model's features between --source and --target. With --data FOLDER "
                     "(one sub-folder of images per class) the target is your images: --samples is counted, "
                     "similarity measured against the backbone's source sample, and --train trains the advice.",
-        epilog=f"{_FREEZE_HELP} {_SHIFT_TEXT}.",
+        epilog=f"{_FREEZE_HELP}\n\n{_SHIFT_TEXT}",
+        formatter_class=_Formatter,
     )
     adv.add_argument("--samples", type=float, default=None,
                      help="labelled target examples per class (counted from --data when given)")
