@@ -56,79 +56,30 @@ import os as _os
 
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # quiet import: no TensorFlow C++ log lines
 
-from . import adaptation, advisor, approaches, backbones, benefits, datasets, ensembles, similarity, source_model, strategies
-from . import checkpoints, folders, forgetting, interpretation, lr_finder, saving, imagenet, pipelines, schedules, torch_weights, validation, weight_sources
-from .adaptation import CORAL, DeepCORAL, DomainBatches, coral, coral_loss
-from .advisor import Recommendation, SweepResult, advise, builtin_targets, sweep, train_strategy
-from .approaches import SourceReport, develop_source_model, reuse, select_pretrained_model, select_source_task, tune
-from .checkpoints import EpochSeed, WeightsFileError, atomic_write, fit_resumable, load_weights
-from .backbones import BACKBONES, BackboneWeightsUnavailable, Preprocess, available, get_spec, load_backbone
-from .imagenet import decode_predictions, imagenet_classes
-from .torch_weights import UnsafePickleError, read_state_dict
-from .weight_sources import WeightSourceUnavailable, available_weights, describe_weights
-from .ensembles import Vote, accuracy, average_predictions, ensemble_model, member_accuracies
-from .benefits import compare_curves, curve_summary, format_table, plot_learning_curves
-from .datasets import (
-    FACES_CLASSES,
-    FASHION_MNIST_CLASSES,
-    SHIFT_KINDS,
-    DatasetUnavailableError,
-    GrayscaleToRGB,
-    TransferTask,
-    adapt_images,
-    digits,
-    faces,
-    fashion_mnist,
-    image_adapter,
-    imagenet_photos,
-    imagenet_photos_path,
-    load_dataset,
-    relabel,
-    sample_per_class,
-    select_classes,
-    sentiment_reviews,
-    shift_domain,
-    split_by_class,
-    stratified_split,
-    text_csv,
-    transfer_task,
-)
-from .pipelines import image_dataset
-from .folders import ImageFolder, image_folder
-from .saving import load_model
-from . import gradcam, layer_views, low_rank
-from .gradcam import feature_layers, grad_cam, overlay, plot_grad_cam
-from .layer_views import feature_maps, filter_smoothness, layer_filters, plot_filters, plot_top_activating, top_activating
-from .interpretation import Interpretation, TopLosses, interpret
-from .lr_finder import LRFinderResult, lr_find
-from .low_rank import LORA_KINDS, LoraSummary, load_lora_weights, lora, lora_summary, merge_lora, save_lora_weights
-from .forgetting import (
-    L2SP, ForgettingReport, RehearsalData, accuracy_of, apply_l2sp, l2sp_penalty, measure_forgetting, two_head_model,
-)
-from .schedules import GradualUnfreezing, discriminative_lr, layer_groups
-from .similarity import SimilarityReport, coral_distance, jensen_shannon, leep, logme, mmd
-from .similarity import similarity as measure_similarity
-from .validation import check_fit, check_images, check_labels, check_xy
-from . import data_input
-from .data_input import as_arrays
-from .source_model import build_source_cnn, majority_baseline, pretrain_source_model
-from .strategies import (
-    add_head,
-    architecture_only,
-    extract_features,
-    feature_extractor,
-    fine_tune,
-    fit_logistic_regression,
-    freeze,
-    freeze_to,
-    replace_head,
-    set_trainable,
-    train_head_on_features,
-    trainable_summary,
-    unfreeze,
-)
+import sys as _sys
 
 __version__ = "0.1.0"
+
+# ``python -m keras_tl`` (sys.argv[0] is "-m" while the package is being imported) loads nothing
+# heavy here, so that ``--help`` and ``--version`` answer without importing TensorFlow: the public
+# names are then imported on first use. ``import keras_tl`` imports them all at once, as before
+# (registering keras_tl's layers for ``keras.saving.load_model``).
+_LAZY = _sys.argv[:1] == ["-m"]
+
+
+def _load_all() -> None:
+    """Import every public name (keras_tl._api) into this package."""
+    from . import _api
+
+    namespace = globals()
+    for key, value in vars(_api).items():
+        if not key.startswith("__"):
+            namespace.setdefault(key, value)
+
+
+if not _LAZY:
+    _load_all()
+
 
 # keras_tl.text needs the `text` extra (keras-hub) and takes seconds to import: load it on first use.
 _TEXT_NAMES = (
@@ -145,7 +96,20 @@ def __getattr__(name: str):
 
         module = importlib.import_module(".text", __name__)
         return module if name == "text" else getattr(module, name)
+    if not name.startswith("_") and "_api" not in globals():  # python -m keras_tl: import on first use
+        import importlib
+        import importlib.util
+
+        if importlib.util.find_spec(f"{__name__}.{name}") is not None:  # a submodule: just that one
+            return importlib.import_module(f".{name}", __name__)
+        _load_all()
+        if name in globals():
+            return globals()[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
 
 
 __all__ = [
@@ -160,7 +124,7 @@ __all__ = [
     "train_head_on_features", "trainable_summary", "unfreeze",
     "approaches", "Preprocess", "SourceReport", "develop_source_model", "reuse", "select_pretrained_model",
     "select_source_task", "tune",
-    "advisor", "Recommendation", "SweepResult", "advise", "builtin_targets", "sweep", "train_strategy",
+    "advisor", "Recommendation", "StrategyHistory", "SweepResult", "advise", "builtin_targets", "sweep", "train_strategy",
     "schedules", "GradualUnfreezing", "discriminative_lr", "layer_groups",
     "forgetting", "L2SP", "ForgettingReport", "RehearsalData", "accuracy_of", "apply_l2sp", "l2sp_penalty",
     "measure_forgetting", "two_head_model",

@@ -1,5 +1,11 @@
 """Command line: ``python -m keras_tl tour`` and ``python -m keras_tl advise``.
 
+``python -m keras_tl advise --data FOLDER`` asks the advisor about your own images (a folder with
+one sub-folder per class), and with ``--train`` trains its strategy and the from-scratch baseline,
+writes their learning curves and saves the recommended model. ``--help`` and ``--version`` import
+neither TensorFlow nor Keras (they answer in a fraction of a second); the commands import them when
+they need them, with TensorFlow's start-up log lines held back.
+
 Example:
     >>> main(["advise", "--samples", "500", "--similarity", "low"])  # doctest: +ELLIPSIS
     Scenario 3 (large target data, low similarity): scratch
@@ -10,11 +16,58 @@ Example:
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
+from pathlib import Path
+
+#: ``keras_tl.SHIFT_KINDS`` (keras_tl.datasets imports TensorFlow, so --help keeps its own copy; a test
+#: checks they agree).
+SHIFT_HELP = {
+    "rotate": "rotate every image by AMOUNT * 180 degrees",
+    "invert": "blend towards the negative image",
+    "noise": "add Gaussian noise with standard deviation AMOUNT * 255",
+    "contrast": "shrink contrast towards mid-grey",
+    "mix": "overlay images of another dataset",
+}
+
+#: The default offline weights of each ImageNet backbone of ``--data`` (keras_tl.available_weights()).
+DEFAULT_WEIGHTS = {"MobileNetV2": "imagenet-torchvision", "VGG16": "hed-bsds500"}
+WEIGHT_NAMES = ("hed-bsds500", "imagenet-torchvision")
+
+_FREEZE_HELP = (
+    "freeze_to in the recommendation is what keras_tl.freeze_to freezes, counted from the input: 1.0 the "
+    "whole base (feature extraction), 0 nothing (every layer trains), a layer name every layer up to and "
+    "including it, a fraction in (0, 1) that share of the layers (0.333 of 15 layers: the first 5). With a "
+    "backbone model it is printed with the last frozen layer and the count, e.g. "
+    "\"0.333 -> up to 'block2_pool' (5 of 15 layers frozen)\"."
+)
+_SHIFT_TEXT = "shift kinds for --shift KIND:AMOUNT (AMOUNT 0..1):\n" + "\n".join(
+    f"- {k}: {v}" for k, v in SHIFT_HELP.items()
+)
+
+
+class _Formatter(argparse.HelpFormatter):
+    """Wraps each line of a description or epilog on its own, so the shift kinds stay one per line."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return "\n".join(super(_Formatter, self)._fill_text(line, width, indent) if line.strip() else ""
+                         for line in text.splitlines())
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m keras_tl", description="keras-tl: transfer learning, measured.")
+    parser = argparse.ArgumentParser(
+        prog="python -m keras_tl", description="keras-tl: transfer learning, measured.",
+        epilog=f"{_FREEZE_HELP}\n\n{_SHIFT_TEXT}\n\nYour own images: python -m keras_tl advise --data FOLDER --train",
+        formatter_class=_Formatter,
+    )
+    parser.add_argument("--version", action="version", version=f"keras-tl {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     tour = sub.add_parser("tour", help="transfer vs training from scratch on Fashion-MNIST")
     tour.add_argument("--quick", action="store_true", help="10 epochs, 1,000 validation images")
@@ -24,16 +77,22 @@ def main(argv: list[str] | None = None) -> int:
     tour.add_argument("--out", default="keras_tl_output", help="folder for tour.png (default ./keras_tl_output)")
     adv = sub.add_parser(
         "advise",
-        help="recommend a transfer strategy from target size and similarity",
+        help="recommend a transfer strategy from target size and similarity (or for your own --data folder)",
         description="Give --similarity (high, low or a score in [0, 1]), or leave it out to measure it "
-                    "on the built-in source model's features between --source and --target.",
+                    "on the built-in source model's features between --source and --target. With --data FOLDER "
+                    "(one sub-folder of images per class) the target is your images: --samples is counted, "
+                    "similarity measured against the backbone's source sample, and --train trains the advice.",
+        epilog=f"{_FREEZE_HELP}\n\n{_SHIFT_TEXT}",
+        formatter_class=_Formatter,
     )
-    adv.add_argument("--samples", type=float, required=True, help="labelled target examples per class")
+    adv.add_argument("--samples", type=float, default=None,
+                     help="labelled target examples per class (counted from --data when given)")
     adv.add_argument("--similarity", default=None, help="high, low or a score in [0, 1]; omit to measure")
     adv.add_argument("--classes", type=int, default=None, help="number of target classes")
     adv.add_argument("--backbone", default=None, help="registry name for what to freeze, e.g. VGG16 (default: the "
-                     "source CNN when measuring; with --weights, the backbone of those weights)")
-    adv.add_argument("--weights", default=None, choices=_weight_choices(),
+                     "source CNN when measuring; with --weights, the backbone of those weights). With --data: "
+                     "source_cnn (default), MobileNetV2 or VGG16")
+    adv.add_argument("--weights", default=None, choices=WEIGHT_NAMES,
                      help="offline pretrained weights for --backbone (keras_tl.available_weights()): similarity is "
                           "then measured on that backbone against the 100 ImageNet-type photos "
                           "(keras_tl.imagenet_photos) instead of the source CNN and fashion_mnist:0-4")
@@ -44,16 +103,32 @@ def main(argv: list[str] | None = None) -> int:
     adv.add_argument("--shift", default=None, help="shift the target domain, KIND:AMOUNT, e.g. invert:1.0")
     adv.add_argument("--policy", default="course", help="course (default) or cs231n: see keras_tl.advisor.POLICIES")
     adv.add_argument("--seed", type=int, default=0)
+    adv.add_argument("--data", default=None, metavar="FOLDER",
+                     help="your images: FOLDER/CLASS_NAME/*.png|jpg (two or more classes); replaces --target")
+    adv.add_argument("--train", action="store_true",
+                     help="with --data: train the recommended strategy and scratch on 80%% of the images, compare "
+                          "them on the other 20%%, plot the curves and save the recommended model")
+    adv.add_argument("--epochs", type=int, default=10,
+                     help="with --train: epochs per phase (head, then fine-tuning; scratch gets both), default 10")
+    adv.add_argument("--out", default="keras_tl_output",
+                     help="with --train: folder for learning_curves.png and the .keras model (default ./keras_tl_output)")
     args = parser.parse_args(argv)
 
     if args.command == "advise":
         try:
+            if args.data is not None:
+                return _advise_on_folder(args)
+            if args.train:
+                raise ValueError("--train needs --data FOLDER: it trains on your images.")
+            if args.samples is None:
+                raise ValueError("--samples is needed without --data: give the labelled examples per class.")
             return _advise(args)
         except (ValueError, FileNotFoundError) as exc:  # FileNotFoundError: a missing offline package
             print(f"error: {exc}", file=sys.stderr)
             return 2
 
     if args.command == "tour":
+        _quiet_import()
         from .tour import run_tour
 
         print("keras-tl tour: Fashion-MNIST classes 0-4 as the source task, classes 5-9 as the target\n"
@@ -71,10 +146,40 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _weight_choices() -> list[str]:
-    from .weight_sources import available_weights
+_NOISE = ("All log messages before absl::InitializeLog()", "cudart_stub.cc", "cuda_platform.cc", "cuInit",
+          "cuda_executor.cc", "cpu_feature_guard.cc", "oneDNN custom operations", "computation_placer.cc",
+          "This TensorFlow binary is optimized", "To enable the following instructions")
 
-    return available_weights()
+
+def _quiet_import() -> None:
+    """Import Keras (and TensorFlow, initialised) with stderr held back; print it again without TF's start-up lines.
+
+    TensorFlow writes some lines (``cudart_stub.cc ... Could not find cuda drivers``) from C++ before
+    ``TF_CPP_MIN_LOG_LEVEL`` is read: only lines matching those known start-up messages are dropped.
+    """
+    if "keras" in sys.modules:
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+b") as held:
+        os.dup2(held.fileno(), 2)
+        try:
+            import keras
+
+            if keras.backend.backend() == "tensorflow":
+                import tensorflow as tf
+
+                tf.config.list_physical_devices()  # CUDA's probe logs here, once
+                tf.get_logger().setLevel("ERROR")  # no "triggered tf.function retracing" between small fits
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            held.seek(0)
+            text = held.read().decode(errors="replace")
+    kept = [line for line in text.splitlines() if line.strip() and not any(n in line for n in _NOISE)]
+    if kept:
+        print("\n".join(kept), file=sys.stderr)
 
 
 def _parse_classes(spec: str, what: str) -> tuple[str, list[int] | None]:
@@ -93,6 +198,7 @@ def _parse_classes(spec: str, what: str) -> tuple[str, list[int] | None]:
 
 
 def _advise(args) -> int:
+    _quiet_import()
     from . import advisor
 
     if args.weights is not None:
@@ -214,6 +320,148 @@ def _advise_on_photos(args) -> int:
     print(rec.report)
     print()
     print(rec)
+    return 0
+
+
+def _folder_backbone(args) -> tuple[str, str | None]:
+    """``(backbone, weights)`` for ``--data``: the source CNN, or MobileNetV2/VGG16 with offline ImageNet weights."""
+    name = args.backbone
+    if name is None:
+        if args.weights is None:
+            return "source_cnn", None
+        from .weight_sources import get_source
+
+        name = get_source(args.weights).backbone
+    if name.lower() in ("source_cnn", "source-cnn"):
+        if args.weights is not None:
+            raise ValueError(f"--weights {args.weights} with --backbone source_cnn: the source CNN has its own "
+                             "weights (keras_tl.pretrain_source_model); leave --weights out.")
+        return "source_cnn", None
+    canonical = {k.lower(): k for k in DEFAULT_WEIGHTS}.get(name.lower())
+    if canonical is None:
+        raise ValueError(f"--backbone {name!r} with --data is not allowed; allowed: source_cnn, "
+                         f"{', '.join(DEFAULT_WEIGHTS)} (the backbones with offline pretrained weights).")
+    weights = args.weights or DEFAULT_WEIGHTS[canonical]
+    from .weight_sources import get_source
+
+    if get_source(weights).backbone != canonical:
+        raise ValueError(f"--weights {weights} are {get_source(weights).backbone} weights, not {canonical}'s: use "
+                         f"--weights {DEFAULT_WEIGHTS[canonical]}, or leave --weights out.")
+    return canonical, weights
+
+
+def _advise_on_folder(args) -> int:
+    """``advise --data FOLDER [--train]``: the advisor on your images, then (with --train) its strategy vs scratch."""
+    if args.similarity is not None:
+        raise ValueError(f"--similarity {args.similarity!r} with --data: the similarity of your images is measured; "
+                         "leave --similarity out (or leave --data out to advise from a given similarity).")
+    for flag, value, default in (("--target", args.target, "fashion_mnist:5-9"), ("--source", args.source, None),
+                                 ("--shift", args.shift, None)):
+        if value != default:
+            raise ValueError(f"{flag} {value!r} with --data: your folder is the target and the backbone decides the "
+                             f"source; leave {flag} out.")
+    if args.epochs < 1:
+        raise ValueError(f"--epochs {args.epochs}: give an int >= 1.")
+    backbone, weights = _folder_backbone(args)
+    if weights is not None and args.size < 32:
+        raise ValueError(f"--size {args.size}: {backbone} needs at least 32 pixels.")
+    if not Path(args.data).is_dir():
+        raise ValueError(f"--data {args.data!r} is not a folder: give a folder with one sub-folder of images per class.")
+    _quiet_import()
+    import numpy as np
+
+    from . import advisor
+    from .folders import image_folder
+
+    split = 0.2 if args.train else None
+    if weights is None:
+        from .datasets import transfer_task
+        from .source_model import FEATURE_LAYER, pretrain_source_model
+        from .strategies import feature_extractor
+
+        data = image_folder(args.data, image_size=28, color_mode="grayscale", validation_split=split, seed=args.seed)
+        x, x_val = data.x[..., 0], None if data.x_val is None else data.x_val[..., 0]
+        task = transfer_task()
+        base = feature_extractor(pretrain_source_model(task, verbose=0), FEATURE_LAYER)
+        source, source_text = task.source[0], ("Fashion-MNIST classes 0-4 on the source CNN (your images as 28x28 "
+                                               "grayscale)")
+    else:
+        from .backbones import load_backbone
+
+        data = image_folder(args.data, image_size=args.size, color_mode="rgb", validation_split=split, seed=args.seed)
+        x, x_val = data.x, data.x_val
+        base = load_backbone(backbone, weights=weights, input_shape=(args.size, args.size, 3), pooling="avg")
+        source, source_text = None, (f"the 100 ImageNet-type photos (keras_tl.imagenet_photos) on {backbone} with "
+                                     f"weights {weights!r} at {args.size}x{args.size}")
+    counts = np.bincount(data.y, minlength=data.n_classes)
+    print(f"Data: {args.data}: {len(data.y)} training images"
+          + (f" + {len(data.y_val)} validation" if data.y_val is not None else "")
+          + f", {data.n_classes} classes " + ", ".join(f"{c} ({n})" for c, n in zip(data.class_names, counts)) + ".")
+    print(f"Source: {source_text}. Measuring ...")
+    rec = advisor.advise(
+        args.samples, None, n_classes=data.n_classes, backbone=base, source=source, target=x, target_labels=data.y,
+        policy=args.policy, seed=args.seed,
+    )
+    print(rec.report)
+    print()
+    print(rec)
+    if not args.train:
+        return 0
+    return _train_on_folder(args, rec, base, backbone, weights, data, x, x_val)
+
+
+def _train_on_folder(args, rec, base, backbone: str, weights: str | None, data, x, x_val) -> int:
+    """``--train``: the recommended strategy and scratch, a table, the curves' plot and the saved model."""
+    import keras
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .advisor import train_strategy
+    from .benefits import plot_learning_curves
+
+    scale = None
+    if weights is not None:  # train on scaled pixels; the saved model scales raw 0..255 pixels itself
+        import numpy as np
+
+        from .backbones import Preprocess
+
+        scale = Preprocess(backbone, weights=weights)
+        x, x_val = (np.concatenate([np.asarray(scale(a[i:i + 256].astype("float32"))) for i in range(0, len(a), 256)])
+                    for a in (x, x_val))
+    train, val = (x, data.y), (x_val, data.y_val)
+    kwargs = dict(n_classes=data.n_classes, epochs=args.epochs, head_epochs=args.epochs, seed=args.seed)
+    print(f"\nTraining {rec.strategy} (advised) and scratch, {args.epochs} epochs per phase, on {len(data.y)} images; "
+          f"validating on {len(data.y_val)} ...")
+    runs = {f"{rec.strategy} (advised)": rec.train(base, train, val, **kwargs)}
+    if rec.strategy != "scratch":
+        runs["scratch"] = train_strategy("scratch", base, train, val, **kwargs)
+    print(f"\n{'strategy':<32}{'val accuracy':>14}{'best epoch':>12}{'epochs':>8}{'seconds':>9}")
+    for name, (model, log) in runs.items():
+        accuracy = float(model.evaluate(x_val, data.y_val, verbose=0)[1])
+        best = int(max(range(len(log["val_accuracy"])), key=lambda i: log["val_accuracy"][i])) + 1
+        print(f"{name:<32}{accuracy:>14.3f}{best:>12d}{len(log.epoch):>8d}{log.seconds:>9.1f}")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    plot_path = out / "learning_curves.png"
+    fig = plot_learning_curves({name: log for name, (_, log) in runs.items()},
+                               title=f"{Path(args.data).name}: validation accuracy", path=plot_path)
+    plt.close(fig)
+    model = runs[f"{rec.strategy} (advised)"][0]
+    if scale is not None:
+        model = keras.Sequential([keras.Input((args.size, args.size, 3)), scale, model], name=f"{backbone}_classifier")
+        model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model_path = out / "recommended_model.keras"
+    model.save(model_path)
+    (out / "class_names.txt").write_text("\n".join(data.class_names) + "\n")
+    print(f"\nValidation accuracy is the best epoch's (restored), on {len(data.y_val)} images: with so few, one image "
+          f"is {1 / len(data.y_val):.0%}.")
+    print(f"Plot written to {plot_path.resolve()}")
+    print(f"Model saved to {model_path.resolve()} (inputs: raw 0..255 pixels, "
+          + ("28x28 grayscale" if weights is None else f"{args.size}x{args.size} RGB")
+          + f"; outputs: class probabilities in the order of {(out / 'class_names.txt').resolve()}). "
+          "Load it with keras_tl.load_model.")
     return 0
 
 

@@ -54,6 +54,7 @@ __all__ = [
     "BUILTIN_TARGETS",
     "MIN_PATIENCE_STEPS",
     "Recommendation",
+    "StrategyHistory",
     "SweepResult",
     "advise",
     "builtin_targets",
@@ -116,9 +117,15 @@ class Recommendation:
     Attributes:
         scenario: 1-4, as in the module's table.
         strategy: a key of :data:`STRATEGIES`.
-        freeze_to: what to pass to :func:`keras_tl.freeze_to` on ``add_head(base, ...)``:
-            ``1.0`` (the whole base), ``0`` (nothing) or the last early layer.
+        freeze_to: what to pass to :func:`keras_tl.freeze_to` on ``add_head(base, ...)``, which
+            freezes the base's layers counted from the input: ``1.0`` (the whole base), ``0``
+            (nothing), a layer name (every layer up to and including it), an int (that many
+            layers) or a fraction in ``(0, 1)`` (that share of the layers, rounded: ``1/3`` of
+            15 layers freezes the first 5). A fraction appears when the backbone is unknown (no
+            entry in :data:`EARLY_LAYERS`): a third of its layers then stands for "the first k".
         frozen_layers: how many layers of the base that freezes, when the backbone was a model.
+        total_layers, last_frozen: how many layers the base has and the name of the last frozen
+            one, when the backbone was a model (``str(rec)`` prints them).
         learning_rate: for the layers of the base that train (the new head trains at 1e-3 first).
         rationale: the reason, citing the inputs.
         warnings: e.g. a negative-transfer warning.
@@ -141,12 +148,35 @@ class Recommendation:
     similarity_score: float | None = None
     report: SimilarityReport | None = None
     alternative: str | None = None
+    total_layers: int | None = None
+    last_frozen: str | None = None
+
+    def freeze_text(self) -> str:
+        """``freeze_to`` in words: the value, and with a model the last frozen layer and the count.
+
+        Example:
+            >>> rec = advise(10, "low", backbone="VGG16")
+            >>> rec.freeze_text()
+            "'block3_pool' (every layer up to and including it)"
+        """
+        fraction = isinstance(self.freeze_to, float) and 0.0 < self.freeze_to < 1.0
+        value = f"{self.freeze_to:.3g}" if fraction else repr(self.freeze_to)
+        if self.frozen_layers is None or self.total_layers is None:
+            if isinstance(self.freeze_to, str):
+                return f"{value} (every layer up to and including it)"
+            if isinstance(self.freeze_to, float) and 0.0 < self.freeze_to < 1.0:
+                return f"{value} (that share of the base's layers, counted from the input)"
+            return value + (" (the whole base)" if self.freeze_to == 1.0 else " (nothing frozen)")
+        if self.frozen_layers == 0:
+            return f"{value} -> nothing frozen (0 of {self.total_layers} layers)"
+        return (f"{value} -> up to {self.last_frozen!r} "
+                f"({self.frozen_layers} of {self.total_layers} layers frozen)")
 
     def __str__(self) -> str:
         lines = [
             f"Scenario {self.scenario} ({self.size} target data, {self.level} similarity): {self.strategy}",
             f"  what:          {STRATEGIES[self.strategy]}",
-            f"  freeze_to:     {self.freeze_to!r}" + (f" ({self.frozen_layers} layers)" if self.frozen_layers is not None else ""),
+            f"  freeze_to:     {self.freeze_text()}",
             f"  learning rate: {self.learning_rate:g}",
             f"  why:           {self.rationale}",
         ]
@@ -156,11 +186,10 @@ class Recommendation:
         return "\n".join(lines)
 
     def _repr_markdown_(self) -> str:
-        frozen = f" ({self.frozen_layers} layers)" if self.frozen_layers is not None else ""
         text = (
             f"**Scenario {self.scenario}** ({self.size} target data, {self.level} similarity): "
             f"**`{self.strategy}`**, {STRATEGIES[self.strategy]}.\n\n"
-            f"- `freeze_to`: `{self.freeze_to!r}`{frozen}; learning rate `{self.learning_rate:g}`\n"
+            f"- `freeze_to`: {self.freeze_text()}; learning rate `{self.learning_rate:g}`\n"
             f"- why: {self.rationale}\n"
         )
         if self.alternative:
@@ -182,6 +211,66 @@ class Recommendation:
         kwargs.setdefault("freeze_to", self.freeze_to)
         kwargs.setdefault("fine_tune_learning_rate", self.learning_rate)
         return train_strategy(self.strategy, base, train, validation_data, **kwargs)
+
+
+class StrategyHistory(keras.callbacks.History):
+    """What :func:`train_strategy` (and :meth:`Recommendation.train`) return beside the model, for every strategy.
+
+    A ``keras.callbacks.History``: ``.history`` is ``{metric: [one float per epoch]}`` over all
+    phases in order (the head phase, then fine-tuning), ``.epoch`` the epoch indices, ``.phases``
+    ``[(phase, epochs), ...]``, ``.seconds`` the wall time and ``.strategy`` the strategy's name.
+    Anything that takes a History (:func:`keras_tl.plot_learning_curves`, :func:`keras_tl.curve_summary`)
+    takes it; ``log["val_accuracy"]`` and ``log["seconds"]`` also work, as with the dict of earlier versions.
+
+    Example:
+        >>> log = StrategyHistory("scratch")
+        >>> log.history["val_accuracy"] = [0.5, 0.75]
+        >>> log["val_accuracy"], log.best("val_accuracy")
+        ([0.5, 0.75], 0.75)
+    """
+
+    def __init__(self, strategy: str = "") -> None:
+        super().__init__()
+        self.strategy = strategy
+        self.history: dict[str, list[float]] = {}
+        self.epoch: list[int] = []
+        self.phases: list[tuple[str, int]] = []
+        self.seconds = 0.0
+
+    def _extend(self, phase: str, history: keras.callbacks.History) -> None:
+        n = len(history.epoch) if history.epoch else len(next(iter(history.history.values()), []))
+        for key, values in history.history.items():
+            self.history.setdefault(key, [float("nan")] * len(self.epoch)).extend(float(v) for v in values)
+        self.epoch += list(range(len(self.epoch), len(self.epoch) + n))
+        self.phases.append((phase, n))
+
+    def best(self, metric: str = "val_accuracy") -> float:
+        """The best value of ``metric`` (the lowest for a loss, else the highest).
+
+        Example:
+            >>> log = StrategyHistory()
+            >>> log.history["val_loss"] = [0.9, 0.4, 0.6]
+            >>> log.best("val_loss")
+            0.4
+        """
+        if metric not in self.history:
+            raise KeyError(f"{metric!r} was not recorded; recorded: {sorted(self.history)}.")
+        values = self.history[metric]
+        return float(min(values) if "loss" in metric else max(values))
+
+    def __getitem__(self, key: str):
+        if key == "seconds":
+            return self.seconds
+        if key not in self.history:
+            raise KeyError(f"{key!r} was not recorded; recorded: {sorted(self.history)} and 'seconds'.")
+        return self.history[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key == "seconds" or key in self.history
+
+    def __repr__(self) -> str:
+        phases = ", ".join(f"{p} {n}" for p, n in self.phases)
+        return f"StrategyHistory({self.strategy!r}, epochs: {phases or 'none'}, {self.seconds:.1f} s)"
 
 
 # --------------------------------------------------------------------------- #
@@ -336,9 +425,12 @@ def advise(
     early = _early_layer(backbone)
     freeze = {"feature_extraction": 1.0, "freeze_first_k": early, "linear_early": early, "fine_tune_all": 0,
               "scratch": 0}[strategy]
-    frozen_layers = None
+    frozen_layers = total_layers = last_frozen = None
     if isinstance(backbone, keras.Model):
         frozen_layers = _strategies._resolve_k(backbone, freeze) if freeze else 0
+        countable = _strategies._countable_layers(backbone)
+        total_layers = len(countable)
+        last_frozen = countable[frozen_layers - 1].name if frozen_layers else None
 
     classes = f" over {n_classes} classes" if n_classes else ""
     sim_text = f"a similarity score of {score:.3f}" if score is not None else f"similarity given as {level!r}"
@@ -391,7 +483,8 @@ def advise(
     return Recommendation(
         scenario=scenario, strategy=strategy, freeze_to=freeze, frozen_layers=frozen_layers, learning_rate=lr,
         rationale=reason, warnings=warnings, size=size, level=level, samples_per_class=float(n_samples),
-        similarity_score=score, report=report, alternative=alternative,
+        similarity_score=score, report=report, alternative=alternative, total_layers=total_layers,
+        last_frozen=last_frozen,
     )
 
 
@@ -550,7 +643,7 @@ def train_strategy(
     patience: int | None = None,
     seed: int = 0,
     verbose: int | str = 0,
-) -> tuple[keras.Model, dict]:
+) -> tuple[keras.Model, StrategyHistory]:
     """Train one candidate strategy on a copy of ``base`` (never changing ``base``) and return the model.
 
     The recipes (every phase early-stops on ``val_accuracy`` after ``patience`` epochs without
@@ -566,8 +659,11 @@ def train_strategy(
     * ``scratch``: the same architecture with random weights, all layers, ``head_epochs + epochs`` at ``learning_rate``.
 
     BatchNorm layers stay frozen in the pretrained strategies (keras_tl's default, see
-    :func:`keras_tl.freeze_to`). Returns the compiled model and a dict with the
-    validation-accuracy curve (``"val_accuracy"``) and the wall time (``"seconds"``).
+    :func:`keras_tl.freeze_to`). Returns the compiled model and a :class:`StrategyHistory`, the same
+    for every strategy: a ``keras.callbacks.History`` whose ``.history`` holds per-epoch lists
+    (``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``) over all phases one after the other;
+    ``.phases`` says how many epochs each phase ran and ``.seconds`` the wall time
+    (``log["val_accuracy"]`` and ``log["seconds"]`` work too).
     ``train`` and ``validation_data`` may be finite ``tf.data.Dataset`` / ``keras.utils.PyDataset``
     of ``(x, y)`` batches: each is read into arrays once (every recipe reuses them).
 
@@ -576,8 +672,10 @@ def train_strategy(
         >>> base = feature_extractor(build_source_cnn(), "flatten")
         >>> x, y = np.zeros((8, 28, 28)), np.arange(8) % 2
         >>> model, log = train_strategy("fine_tune_all", base, (x, y), (x, y), epochs=1, head_epochs=1)
-        >>> model.output_shape, len(log["val_accuracy"])
-        ((None, 2), 2)
+        >>> model.output_shape, len(log["val_accuracy"]), log.phases
+        ((None, 2), 2, [('head', 1), ('fine_tune', 1)])
+        >>> sorted(log.history)
+        ['accuracy', 'loss', 'val_accuracy', 'val_loss']
     """
     if strategy not in STRATEGIES:
         raise ValueError(f"Unknown strategy {strategy!r}; allowed: {sorted(STRATEGIES)}.")
@@ -609,16 +707,14 @@ def train_strategy(
         return [keras.callbacks.EarlyStopping("val_accuracy", patience=wait, restore_best_weights=True, mode="max")]
 
     fit_args = dict(validation_data=validation_data, batch_size=batch_size, verbose=verbose)
-    curve: list[float] = []
+    log = StrategyHistory(strategy)
     start = time.perf_counter()
     keras.utils.set_random_seed(seed)
 
     if strategy == "scratch":
         model = add_head(architecture_only(base, seed=seed), n_classes)
         model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-        curve += model.fit(x, y, epochs=head_epochs + epochs, callbacks=stop(head_epochs + epochs), **fit_args).history[
-            "val_accuracy"
-        ]
+        log._extend("scratch", model.fit(x, y, epochs=head_epochs + epochs, callbacks=stop(head_epochs + epochs), **fit_args))
     else:
         frozen = _linear_early_base(base, early) if strategy == "linear_early" else set_trainable(_copy(base), False)
         total = head_epochs + epochs if strategy in ("feature_extraction", "linear_early") else head_epochs
@@ -626,12 +722,14 @@ def train_strategy(
             frozen, x, y, n_classes, validation_data=validation_data, epochs=max(total, 1), batch_size=batch_size,
             learning_rate=learning_rate, seed=seed, verbose=verbose, callbacks=stop(max(total, 1)),
         )
-        curve += history.history["val_accuracy"]
+        log._extend("features" if strategy == "linear_early" else "head", history)
         if strategy in ("freeze_first_k", "fine_tune_all"):
             _strategies.freeze_to(model, 0 if strategy == "fine_tune_all" else early)
             model.compile(optimizer=keras.optimizers.Adam(fine_lr), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-            curve += model.fit(x, y, epochs=epochs, callbacks=stop(epochs), **fit_args).history["val_accuracy"]
-    return model, {"val_accuracy": [float(v) for v in curve], "seconds": time.perf_counter() - start}
+            log._extend("fine_tune", model.fit(x, y, epochs=epochs, callbacks=stop(epochs), **fit_args))
+    log.seconds = time.perf_counter() - start
+    log.set_model(model)
+    return model, log
 
 
 # --------------------------------------------------------------------------- #

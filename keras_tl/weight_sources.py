@@ -46,7 +46,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import keras
 import numpy as np
 
 __all__ = [
@@ -101,6 +100,7 @@ class WeightSource:
 
     def preprocess_input(self, x):
         """Scale 0..255 RGB pixels the way these weights were trained (works on any backend)."""
+        import keras
         return keras.applications.imagenet_utils.preprocess_input(x, mode=self.preprocessing)
 
 
@@ -225,6 +225,7 @@ def _torch_conv_to_keras(w: np.ndarray, depthwise: bool) -> np.ndarray:
 
 def _convert_mobilenet_v2(state: dict, model: keras.Model) -> None:
     """Copy a torchvision MobileNetV2 state dict into ``keras.applications.MobileNetV2``."""
+    import keras
     conv_keys = [k for k, v in state.items() if k.endswith(".weight") and np.ndim(v) == 4]
     bn_prefixes = [k[: -len(".running_mean")] for k in state if k.endswith(".running_mean")]
     convs = [l for l in model.layers if isinstance(l, (keras.layers.Conv2D, keras.layers.DepthwiseConv2D))]

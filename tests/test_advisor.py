@@ -181,6 +181,10 @@ def test_train_strategy_never_changes_the_base(strategy, base, tiny):
     model, log = advisor.train_strategy(strategy, base, train, val, epochs=2, head_epochs=1, seed=0)
     assert model.output_shape == (None, 3)
     assert 1 <= len(log["val_accuracy"]) <= 3 and log["seconds"] > 0
+    # the same History-like log for every strategy, also the linear ones
+    assert isinstance(log, keras.callbacks.History) and log.strategy == strategy
+    assert set(log.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert all(len(v) == len(log.epoch) == sum(n for _, n in log.phases) for v in log.history.values())
     for a, b in zip(before, base.get_weights()):
         np.testing.assert_array_equal(a, b)
     if strategy in ("feature_extraction", "linear_early"):

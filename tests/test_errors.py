@@ -402,7 +402,7 @@ DATA_INPUTS = {
 # Classes that are results or exceptions, not entry points.
 NOT_ENTRY_POINTS = {
     "BackboneWeightsUnavailable", "WeightSourceUnavailable", "UnsafePickleError", "DatasetUnavailableError", "EncoderUnavailableError", "WeightsFileError",
-    "TransferTask", "ImageFolder", "LoraSummary", "SourceReport", "LRFinderResult", "Interpretation", "TopLosses", "Recommendation", "SweepResult", "ForgettingReport", "SimilarityReport",
+    "TransferTask", "ImageFolder", "LoraSummary", "SourceReport", "LRFinderResult", "Interpretation", "TopLosses", "Recommendation", "StrategyHistory", "SweepResult", "ForgettingReport", "SimilarityReport",
 }
 
 TEXT_NAMES = set(keras_tl._TEXT_NAMES)
