@@ -14,9 +14,9 @@ traces the graph, reported apart) and the saved size (LoRA: the adapter ``.npz``
 ``save_lora_weights``, adapters + head; the others: the whole model's ``.weights.h5``, which after
 ``fit`` also holds Adam's two moments per trainable weight; ``model_weights_bytes`` is the weights alone).
 
-Usage (2 busy CPU cores: about 12 minutes)::
+Usage (2 busy CPU cores: about 14 minutes)::
 
-    PYTHONPATH=. python benchmarks/lora_bert.py --seeds 0 1 --epochs 3 --sequence-length 64 \
+    PYTHONPATH=. python benchmarks/lora_bert.py --seeds 0 1 --epochs 2 --sequence-length 64 \
         --out docs/lora_bert.json
 
 The JSON is rewritten after every run, so an interrupted benchmark keeps what it measured.
@@ -165,7 +165,7 @@ def summarise(rows, arms):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
-    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--epochs", type=int, default=2)
     p.add_argument("--sequence-length", type=int, default=64)
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--lora-lr", type=float, default=2e-3)
