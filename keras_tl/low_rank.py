@@ -247,7 +247,12 @@ def lora(
     if constrained:
         raise ValueError(f"Layers {constrained} have a kernel_constraint, which LoRA does not support.")
 
+    # Every container on the way down must be trainable, or its frozen flag hides the adapters below it
+    # (a KerasHub classifier built with its transformer blocks frozen, a base frozen with freeze()):
+    # setting model.trainable does not reach a sub-layer that is already marked frozen.
     model.trainable = True
+    for layer, _ in _walk(model):
+        layer.trainable = True
     for layer in targets:
         layer.enable_lora(rank, lora_alpha=alpha)
     target_ids = {id(layer) for layer in targets}

@@ -176,3 +176,20 @@ def test_attention_finds_query_key_value_in_a_keras_hub_bert():
     assert sorted(s.layers) == ["key", "key", "query", "query", "value", "value"]
     # EinsumDense kernel (8, 2 heads, 4): Keras puts A (8, 2, rank) and B (rank, 4)
     assert s.lora_params == 6 * (8 * 2 * 2 + 2 * 4) and s.head_params == 0
+
+
+def test_adapters_train_below_frozen_containers():
+    """A base frozen layer by layer (freeze(), or a KerasHub classifier with trainable_layers=0) must not
+    hide the adapters: exactly the adapters and the head train."""
+    keras.utils.set_random_seed(0)
+    inner = keras.Sequential([keras.Input((6,)), keras.layers.Dense(8, name="d1"), keras.layers.Dense(8, name="d2")],
+                             name="block")
+    inputs = keras.Input((6,))
+    model = keras.Model(inputs, keras.layers.Dense(2, name="head")(inner(inputs)))
+    inner.trainable = False
+    for layer in inner.layers:
+        layer.trainable = False
+    lora(model, 2, layers=["d1", "d2"])
+    names = sorted(w.path.split("/")[-2] + "/" + w.name for w in model.trainable_weights)
+    assert names == ["d1/lora_kernel_a", "d1/lora_kernel_b", "d2/lora_kernel_a", "d2/lora_kernel_b",
+                     "head/bias", "head/kernel"], names
