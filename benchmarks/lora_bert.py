@@ -82,9 +82,8 @@ def build(arm: str, seed: int, sequence_length: int, preprocessor):
     keras.utils.set_random_seed(seed)
     backbone = keras_hub.models.BertBackbone.from_preset(str(text.minilm_path()))
     if kind == "lora":
-        # trainable_layers=None, not 0: keras_tl.lora sets model.trainable=True, but that does not reach the
-        # transformer blocks that set_trainable_top_layers(…, 0) froze, so their new adapters would stay
-        # frozen and only the head would train (checked below). lora() itself freezes all but adapters + head.
+        # trainable_layers=None, as measured (before a fix, lora() left adapters frozen below blocks that
+        # set_trainable_top_layers(..., 0) had frozen; see docs/lora.md). lora() freezes all but adapters + head.
         model = text.keras_hub_classifier(backbone, 2, preprocessor=preprocessor, pooling="mean",
                                           trainable_layers=None, sequence_length=sequence_length, seed=seed)
         model = keras_tl.lora(model, setting, layers="attention")
