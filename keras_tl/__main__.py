@@ -225,9 +225,6 @@ def _advise(args) -> int:
         print(rec)
         return 0
 
-    import numpy as np
-
-    from .datasets import load_dataset, select_classes, shift_domain
     from .source_model import FEATURE_LAYER, pretrain_source_model
     from .strategies import feature_extractor
 
@@ -237,30 +234,16 @@ def _advise(args) -> int:
     if source_name != "fashion_mnist":
         raise ValueError(f"--source {args.source!r}: the built-in source model is trained on fashion_mnist classes.")
     source_classes = source_classes or list(range(5))
-    target_name, target_classes = _parse_classes(args.target, "target")
-    shift = None
-    if args.shift:
-        kind, _, amount = args.shift.partition(":")
-        try:
-            shift = (kind, float(amount or 1.0))
-        except ValueError:
-            raise ValueError(f"--shift {args.shift!r}: give KIND:AMOUNT, e.g. invert:1.0.") from None
+    others = [c for c in range(10) if c not in source_classes]
+    x, y, n_found = _target_images(args, others)  # checked before the source model is trained
 
     from .datasets import transfer_task
 
-    others = [c for c in range(10) if c not in source_classes]
     task = transfer_task(source_classes=source_classes, target_classes=others, n_per_class=1, seed=args.seed)
     print(f"Source: fashion_mnist classes {source_classes}; the source CNN (cached after its first training).")
     base = feature_extractor(pretrain_source_model(task, seed=args.seed, verbose=0), FEATURE_LAYER)
-    (x, y), _ = load_dataset(target_name)
-    if target_classes is not None:
-        x, y = select_classes(x, y, target_classes)
-    elif target_name == "fashion_mnist":
-        x, y = select_classes(x, y, others)
-    if shift is not None:
-        x = shift_domain(x, shift[0], shift[1], seed=args.seed)
-    n_classes = args.classes or len(np.unique(y))
-    print(f"Target: {args.target}{' shifted ' + args.shift if shift else ''} ({n_classes} classes). Measuring ...")
+    n_classes = args.classes or n_found
+    print(f"Target: {args.target}{' shifted ' + args.shift if args.shift else ''} ({n_classes} classes). Measuring ...")
     rec = advisor.advise(
         args.samples, None, n_classes=n_classes, backbone=base, source=task.source[0], target=x,
         target_labels=y, policy=args.policy, seed=args.seed,
