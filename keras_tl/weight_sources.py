@@ -293,18 +293,16 @@ def converted_weights(name: str, include_top: bool = False) -> Path:
     path = source_file(name)
     from .backbones import get_spec
     from .checkpoints import atomic_write
-    from .torch_weights import read_state_dict
+    from .torch_weights import file_sha256, read_state_dict
 
+    found = file_sha256(path)  # every source's file is checked before anything is read from it
+    if found != source.sha256:
+        raise ValueError(f"{path} has SHA-256 {found}, expected {source.sha256}: reinstall {source.requirement}.")
     constructor = get_spec(source.backbone).constructor
     model = constructor(weights=None, include_top=include_top, input_shape=(224, 224, 3))
     if source.name == "imagenet-torchvision":
-        _convert_mobilenet_v2(read_state_dict(path, sha256=source.sha256), model)
+        _convert_mobilenet_v2(read_state_dict(path), model)
     elif source.name == "hed-bsds500":
-        from .torch_weights import file_sha256
-
-        found = file_sha256(path)
-        if found != source.sha256:
-            raise ValueError(f"{path} has SHA-256 {found}, expected {source.sha256}: reinstall {source.requirement}.")
         _convert_hed_vgg16(path, model)
     else:  # pragma: no cover - every registered source has a converter
         raise NotImplementedError(name)
