@@ -819,16 +819,6 @@ def _natural_key(path: Path) -> tuple:
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts if p)
 
 
-def _read_photo(path: Path, size: int | None, mode: str = "RGB") -> np.ndarray:
-    from PIL import Image
-
-    with Image.open(path) as im:
-        im = im.convert(mode)
-        if size is not None and im.size != (size, size):
-            im = im.resize((size, size), Image.Resampling.BILINEAR)
-        return np.asarray(im, dtype=np.uint8)
-
-
 def imagenet_photos(size: int | None = 224, path: str | os.PathLike | None = None) -> np.ndarray:
     """Load 100 real photos as a ``uint8`` RGB array of shape ``(100, size, size, 3)``.
 
@@ -868,7 +858,9 @@ def imagenet_photos(size: int | None = 224, path: str | os.PathLike | None = Non
         files = sorted((p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in _PHOTO_SUFFIXES), key=_natural_key)
         if not files:
             raise DatasetUnavailableError(f"{folder} holds no .jpg, .jpeg or .png file; give a folder of photos.")
-    images = [_read_photo(f, size) for f in files]
+    from .folders import _read_image  # the one image reader: RGB, alpha and palettes converted, bilinear
+
+    images = [_read_image(f, None if size is None else (size, size), "RGB") for f in files]
     if path is None and size is None:  # 40.jpg and 88.jpg are 512 wide, 513 high: drop their last row
         images = [im[:512, :512] for im in images]
     shapes = sorted({im.shape for im in images})

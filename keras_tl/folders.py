@@ -133,8 +133,8 @@ class ImageFolder:
         return ds.batch(int(batch_size)).prefetch(tf.data.AUTOTUNE)
 
 
-def _read_image(path: Path, size: tuple[int, int], mode: str) -> np.ndarray:
-    """One image as ``uint8`` ``(h, w, channels)``: converted to ``mode``, resized bilinearly."""
+def _read_image(path: Path, size: tuple[int, int] | None, mode: str) -> np.ndarray:
+    """One image as ``uint8`` ``(h, w, channels)``: converted to ``mode``, resized bilinearly (``size=None``: as is)."""
     from PIL import Image
 
     with Image.open(path) as img:
@@ -142,7 +142,7 @@ def _read_image(path: Path, size: tuple[int, int], mode: str) -> np.ndarray:
         if img.mode in ("P", "PA", "LA", "RGBA") and mode == "RGB":
             img = img.convert("RGBA")  # palette and alpha images: alpha is dropped below
         img = img.convert(mode)
-        if img.size != (size[1], size[0]):
+        if size is not None and img.size != (size[1], size[0]):
             img = img.resize((size[1], size[0]), Image.BILINEAR)
         a = np.asarray(img, dtype=np.uint8)
     return a[..., None] if a.ndim == 2 else a
