@@ -15,6 +15,7 @@ one per idea:
   regression), fine-tuning, ``freeze``/``unfreeze``/``freeze_to``, new heads, architecture-only baselines.
 * :mod:`keras_tl.approaches` -- the develop-model and pretrained-model approaches, step by step.
 * :mod:`keras_tl.benefits` -- start, slope and asymptote of learning curves, and their plot.
+* :mod:`keras_tl.stats` -- runs over seeds, confidence intervals, paired comparisons, seeds needed.
 * :mod:`keras_tl.similarity` -- dataset similarity (Jensen-Shannon, MMD, CORAL distance) and
   transferability (LogME, LEEP), measured on backbone features.
 * :mod:`keras_tl.advisor` -- the four scenarios as a recommendation with its reason, and the sweep
@@ -138,6 +139,8 @@ __all__ = [
     "lr_finder", "LRFinderResult", "lr_find",
     "low_rank", "lora", "LORA_KINDS", "LoraSummary", "load_lora_weights", "lora_summary", "merge_lora", "save_lora_weights",
     "interpretation", "Interpretation", "TopLosses", "interpret",
+    "stats", "Comparison", "Interval", "SeedRuns", "accuracy_per_model", "compare", "interval", "over_seeds",
+    "seeds_needed", "stack_models",
     "checkpoints", "EpochSeed", "WeightsFileError", "atomic_write", "fit_resumable", "load_weights",
     "validation", "check_images", "check_labels", "check_xy",
     "data_input", "as_arrays",
