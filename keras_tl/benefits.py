@@ -97,15 +97,23 @@ def plot_learning_curves(
     title: str | None = None,
     path=None,
     ax=None,
+    train: bool = True,
 ):
     """Plot named learning curves and mark start, slope and asymptote of each.
 
+    With ``train=True`` (the default) the training score (``metric`` without
+    its ``val_`` prefix, when the history has it) is drawn too, as a thin
+    line of the same colour: a training curve far above the validation curve
+    is overfitting, which the validation curve alone hides.
     Returns the matplotlib ``Figure``; with ``path`` it is also saved there.
 
     Example:
         >>> fig = plot_learning_curves({"transfer": [0.8, 0.9], "scratch": [0.5, 0.85]})
         >>> len(fig.axes)
         1
+        >>> fig = plot_learning_curves({"A": {"val_accuracy": [0.6, 0.7], "accuracy": [0.7, 0.9]}})
+        >>> [line.get_label() for line in fig.axes[0].lines][:2]
+        ['A', 'A (training)']
     """
     import matplotlib.pyplot as plt
 
@@ -118,6 +126,11 @@ def plot_learning_curves(
         epochs = np.arange(1, len(values) + 1)
         (line,) = ax.plot(epochs, values, marker=".", label=name)
         color = line.get_color()
+        train_metric = metric[4:] if metric.startswith("val_") else None
+        hist = history.history if hasattr(history, "history") else history
+        if train and train_metric and isinstance(hist, Mapping) and train_metric in hist:
+            ax.plot(epochs, _curve(hist, train_metric)[: len(values)], lw=1, alpha=0.7, color=color,
+                    label=f"{name} (training)")
         k = min(slope_epochs, len(values))
         ax.plot([1, k], [values[0], values[k - 1]], ls="--", color=color, alpha=0.6)
         ax.scatter([1], [values[0]], color=color, marker="o", s=60, zorder=3)
@@ -127,6 +140,8 @@ def plot_learning_curves(
     ax.set_xlabel("epoch")
     ax.set_ylabel(metric)
     ax.set_title(title or f"{metric}: start (o), slope over {slope_epochs} epochs (--), asymptote (*, ...)")
+    if train and any(label.endswith("(training)") for label in ax.get_legend_handles_labels()[1]):
+        ax.set_ylabel(f"{metric} (thick) and training (thin)")
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
