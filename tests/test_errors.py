@@ -306,6 +306,17 @@ CASES = [
     ("lr_find", "num_steps < 5", lambda: keras_tl.lr_find(compiled(head()), X, Y, num_steps=4), ValueError, "num_steps=4 is not allowed"),
     ("lr_find", "uncompiled model", lambda: keras_tl.lr_find(head(), X, Y), ValueError, "is not compiled"),
     ("lr_find", "learning-rate schedule", lambda: keras_tl.lr_find(compiled_with_schedule(head()), X, Y), ValueError, "compile with a float learning rate"),
+    # stats
+    ("over_seeds", "zero seeds", lambda: keras_tl.over_seeds(lambda s: 0.5, seeds=0), ValueError, "seeds=0 is not allowed"),
+    ("over_seeds", "a repeated seed", lambda: keras_tl.over_seeds(lambda s: 0.5, seeds=[1, 1]), ValueError, "repeats a seed"),
+    ("over_seeds", "recipe not callable", lambda: keras_tl.over_seeds(0.5, seeds=2), ValueError, "is not callable"),
+    ("interval", "no scores", lambda: keras_tl.interval([]), ValueError, "values is empty"),
+    ("interval", "confidence outside (0, 1)", lambda: keras_tl.interval([0.5, 0.6], confidence=95), ValueError, "confidence=95 is not allowed"),
+    ("compare", "different numbers of scores", lambda: keras_tl.compare([0.8, 0.9], [0.7]), ValueError, "a has 2 scores and b has 1"),
+    ("compare", "NaN score", lambda: keras_tl.compare([0.8, float("nan")], [0.7, 0.7]), ValueError, "NaN or infinite"),
+    ("seeds_needed", "margin not above 0", lambda: keras_tl.seeds_needed(0.05, margin=0), ValueError, "margin=0 is not allowed"),
+    ("stack_models", "build returns no model", lambda: keras_tl.stack_models(lambda seed: "dense", seeds=2), ValueError, "not a keras.Model"),
+    ("stack_models", "repeated seeds", lambda: keras_tl.stack_models(lambda seed: dense(), seeds=[1, 1]), ValueError, "distinct seeds"),
     # interpretation
     ("interpret", "label out of range", lambda: keras_tl.interpret(head(), X, Y + 1), ValueError, "y holds label 2 at index 1, outside the allowed range 0..1"),
     ("interpret", "x and y of different lengths", lambda: keras_tl.interpret(head(), X, Y[:3]), ValueError, "different lengths: 8 samples and 3 labels"),
@@ -354,6 +365,7 @@ CASES = [
 
 # Public names that take no input worth checking, with the reason (rendered into the doc too).
 NO_BAD_INPUT = {
+    "accuracy_per_model": "scores a model stack_models built; its inputs are checked by predict",
     "available": "takes no arguments",
     "describe_weights": "takes no arguments",
     "imagenet_classes": "takes no arguments",
@@ -403,6 +415,7 @@ DATA_INPUTS = {
 NOT_ENTRY_POINTS = {
     "BackboneWeightsUnavailable", "WeightSourceUnavailable", "UnsafePickleError", "DatasetUnavailableError", "EncoderUnavailableError", "WeightsFileError",
     "TransferTask", "ImageFolder", "LoraSummary", "SourceReport", "LRFinderResult", "Interpretation", "TopLosses", "Recommendation", "StrategyHistory", "SweepResult", "ForgettingReport", "SimilarityReport",
+    "Interval", "Comparison", "SeedRuns",
 }
 
 TEXT_NAMES = set(keras_tl._TEXT_NAMES)
