@@ -700,5 +700,10 @@ def fit_logistic_regression(features: np.ndarray, y, C: float = 1.0, max_iter: i
         raise ValueError(f"C={C!r} is not allowed: the inverse regularisation strength must be positive.")
     if len(np.unique(y)) < 2:
         raise ValueError("y has fewer than 2 classes: a classifier needs at least 2.")
+    from threadpoolctl import threadpool_limits
+
     clf = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=max_iter, random_state=seed))
-    return clf.fit(features, np.asarray(y))
+    # One BLAS thread: these problems are small, and two threads (fighting TensorFlow's for the cores)
+    # made each fit 3-5 times slower on 2 cores (benchmarks: docs/performance.md).
+    with threadpool_limits(1, user_api="blas"):
+        return clf.fit(features, np.asarray(y))
