@@ -25,8 +25,9 @@ one per idea:
   on first use).
 * :mod:`keras_tl.schedules` -- gradual unfreezing (a callback) and discriminative learning rates (ULMFiT).
 * :mod:`keras_tl.forgetting` -- catastrophic forgetting measured; rehearsal and L2-SP to reduce it.
-* :mod:`keras_tl.adaptation` -- cross-domain transfer: closed-form CORAL and Deep CORAL
-  (a ``keras.Model`` trained on labelled source and unlabelled target batches).
+* :mod:`keras_tl.adaptation` -- cross-domain transfer: closed-form CORAL, Deep CORAL
+  (a ``keras.Model`` trained on labelled source and unlabelled target batches) and AdaBN
+  (:func:`adapt_batchnorm`: BatchNorm statistics re-estimated on target images).
 * :mod:`keras_tl.folders` -- your own images: a folder of class sub-folders as arrays or ``tf.data`` (:func:`image_folder`).
 * :mod:`keras_tl.saving` -- :func:`load_model`: ``.keras`` files with keras_tl layers, in a fresh process.
 * :mod:`keras_tl.pipelines` -- ``tf.data`` input pipelines for images: resized on the fly, shuffled,
@@ -131,7 +132,7 @@ __all__ = [
     "measure_forgetting", "two_head_model",
     "similarity", "SimilarityReport", "coral_distance", "jensen_shannon", "leep", "logme", "measure_similarity", "mmd",
     "ensembles", "Vote", "accuracy", "average_predictions", "ensemble_model", "member_accuracies",
-    "adaptation", "CORAL", "DeepCORAL", "DomainBatches", "coral", "coral_loss",
+    "adaptation", "CORAL", "DeepCORAL", "DomainBatches", "adapt_batchnorm", "coral", "coral_loss",
     "pipelines", "image_dataset",
     "folders", "ImageFolder", "image_folder", "text_csv", "check_fit", "saving", "load_model",
     "gradcam", "feature_layers", "grad_cam", "overlay", "plot_grad_cam",

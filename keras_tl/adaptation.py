@@ -19,6 +19,11 @@ covariances, using target images **without** their labels.
   classification loss on the source plus ``weight * coral_loss`` between the
   source and target features of each batch. :class:`DomainBatches` yields
   such batches.
+* :func:`adapt_batchnorm` -- AdaBN (Li, Wang, Shi, Liu and Hou, "Revisiting
+  Batch Normalization for Practical Domain Adaptation", 2016): re-estimate
+  every BatchNormalization layer's moving mean and variance on target images,
+  weights untouched. A pretrained base frozen in Keras keeps the *source*
+  statistics; this gives it the target's.
 
 Design: the CORAL term is added with ``self.add_loss`` inside ``call``, not
 in a custom ``train_step``. Keras 3 collects ``add_loss`` terms on every
@@ -42,6 +47,7 @@ Example:
 from __future__ import annotations
 
 import math
+import warnings
 from numbers import Real
 
 import keras
@@ -51,7 +57,7 @@ from keras import ops
 from .data_input import as_arrays, dataset_xy, is_dataset
 from .validation import check_images, check_xy
 
-__all__ = ["CORAL", "DeepCORAL", "DomainBatches", "coral", "coral_loss"]
+__all__ = ["CORAL", "DeepCORAL", "DomainBatches", "adapt_batchnorm", "coral", "coral_loss"]
 
 
 # --------------------------------------------------------------------------- #
@@ -358,3 +364,93 @@ class DomainBatches(keras.utils.PyDataset):
         part = slice(index * self.batch_size, (index + 1) * self.batch_size)
         s, t = self._source_order[part], self._target_order[part]
         return (self.x_source[s], self.x_target[t]), self.y_source[s]
+
+
+# --------------------------------------------------------------------------- #
+# AdaBN: BatchNorm statistics re-estimated on the target
+# --------------------------------------------------------------------------- #
+def _batchnorm_layers(model) -> list:
+    found = []
+    for layer in getattr(model, "layers", []):
+        if isinstance(layer, keras.layers.BatchNormalization):
+            found.append(layer)
+        elif hasattr(layer, "layers"):  # a nested model (a base inside a classifier)
+            found.extend(_batchnorm_layers(layer))
+    return found
+
+
+def adapt_batchnorm(model: keras.Model, x, batch_size: int = 256) -> keras.Model:
+    """AdaBN: re-estimate every BatchNormalization layer's moving mean and variance on target inputs ``x``.
+
+    Li et al. (2016), "Revisiting Batch Normalization for Practical Domain
+    Adaptation": the weights learnt on the source stay, only the statistics
+    each BatchNorm layer normalises with are replaced by the target's. A
+    frozen base (``trainable = False``, as in feature extraction) runs its
+    BatchNorm layers in inference mode and so keeps the *source* statistics
+    for ever; after this call it normalises target activations with target
+    statistics. No labels are needed: ``x`` may be the labelled training
+    images or any unlabelled target images.
+
+    In plain Keras this is one pass in training mode with the BatchNorm layers
+    made trainable and their ``momentum`` set so that the moving statistics
+    become the average over the batches (a cumulative average, as PyTorch's
+    ``momentum=None``); ``trainable`` and ``momentum`` are restored afterwards.
+    No weight other than the moving statistics changes. ``model`` is changed
+    in place (nested models included) and returned; copy it first to keep the
+    original (``keras.models.clone_model`` plus ``set_weights``). Other layers
+    also run in training mode during the pass (a Dropout layer *before* a
+    BatchNorm layer would perturb its statistics). On an error the old
+    statistics are put back.
+
+    Example:
+        >>> import keras, numpy as np
+        >>> inputs = keras.Input((4,))
+        >>> model = keras.Model(inputs, keras.layers.BatchNormalization(name="bn")(inputs))
+        >>> model.trainable = False                      # frozen: inference mode, statistics kept
+        >>> target = np.random.default_rng(0).normal(5.0, 2.0, size=(1000, 4)).astype("float32")
+        >>> _ = adapt_batchnorm(model, target, batch_size=100)
+        >>> bn = model.get_layer("bn")
+        >>> np.allclose(bn.moving_mean, target.mean(axis=0), atol=1e-3), model.trainable   # still frozen
+        (True, False)
+        >>> bool(np.allclose(bn.moving_variance, target.var(axis=0), rtol=0.01))
+        True
+    """
+    if not isinstance(model, keras.Model):
+        raise ValueError(f"model of type {type(model).__name__} is not allowed: give a keras.Model.")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 2:
+        raise ValueError(f"batch_size={batch_size!r} is not allowed: a batch statistic needs an int >= 2.")
+    layers = _batchnorm_layers(model)
+    if not layers:
+        raise ValueError(f"model {model.name!r} has no BatchNormalization layer: there are no statistics to re-estimate.")
+    if is_dataset(x):
+        x = as_arrays(x, name="x")[0]
+    x = np.asarray(x)
+    if x.ndim < 2 or len(x) < 2:
+        raise ValueError(f"x of shape {x.shape} is not allowed: give a batch of at least 2 target inputs.")
+    if np.issubdtype(x.dtype, np.number) and not np.all(np.isfinite(x)):
+        raise ValueError("x contains NaN or infinite values; statistics need finite inputs.")
+    saved = [(layer.trainable, layer.momentum, layer.moving_mean.numpy(), layer.moving_variance.numpy())
+             for layer in layers]
+    seen = 0
+    try:
+        for layer in layers:
+            layer.trainable = True
+        for start in range(0, len(x), batch_size):
+            chunk = x[start:start + batch_size]
+            if len(chunk) < 2:
+                break
+            for layer in layers:  # moving = m * moving + (1 - m) * batch: the running average of the batches
+                layer.momentum = seen / (seen + len(chunk))
+            with warnings.catch_warnings():  # a model built with a one-element input list warns on an array
+                warnings.filterwarnings("ignore", message="The structure of `inputs`")
+                model(chunk, training=True)
+            seen += len(chunk)
+    except BaseException:
+        for layer, (_, _, mean, var) in zip(layers, saved):
+            layer.moving_mean.assign(mean)
+            layer.moving_variance.assign(var)
+        raise
+    finally:
+        for layer, (trainable, momentum, _, _) in zip(layers, saved):
+            layer.trainable, layer.momentum = trainable, momentum
+    return model

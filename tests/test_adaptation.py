@@ -183,3 +183,53 @@ def test_bad_inputs():
         DomainBatches(a, np.zeros(10), b, batch_size=4)
     with pytest.raises(ValueError, match="fewer than batch_size=32"):
         DomainBatches(a, np.zeros(10), a, batch_size=32)
+
+
+# --------------------------------------------------------------------------- #
+# adapt_batchnorm (AdaBN)
+# --------------------------------------------------------------------------- #
+def test_adapt_batchnorm_gives_a_frozen_base_the_target_statistics_and_nothing_else():
+    base = keras_tl.feature_extractor(keras_tl.build_source_cnn(seed=0), "flatten")   # frozen
+    model = keras_tl.add_head(base, n_classes=2, seed=0)
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 255, size=(64, 28, 28)).astype("float32")
+    bns = [layer for layer in base.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    others = [w.numpy().copy() for w in model.weights if "moving" not in w.path]
+    flags = [(layer.name, layer.trainable) for layer in base.layers]
+    assert keras_tl.adapt_batchnorm(model, x, batch_size=16) is model
+    # block1's BN input is the conv of the rescaled images: its statistics are now the target's
+    conv = keras.Model(base.inputs, base.get_layer("block1_conv").output)
+    z = conv.predict(x, verbose=0)
+    np.testing.assert_allclose(bns[0].moving_mean.numpy(), z.mean(axis=(0, 1, 2)), atol=1e-4)
+    np.testing.assert_allclose(bns[0].moving_variance.numpy(), z.var(axis=(0, 1, 2)), rtol=0.05, atol=1e-5)
+    assert [w.numpy() for w in model.weights if "moving" not in w.path][0].tobytes() == others[0].tobytes()
+    assert all(np.array_equal(a, w.numpy()) for a, w in zip(others, [w for w in model.weights if "moving" not in w.path]))
+    assert [(layer.name, layer.trainable) for layer in base.layers] == flags
+    assert all(layer.momentum == 0.9 for layer in bns)
+
+
+def test_adapt_batchnorm_undoes_an_affine_shift_of_the_inputs():
+    """Dense then BatchNorm: an affine change of the inputs (e.g. contrast) moves every unit by an affine map,
+    which the re-estimated statistics undo exactly. (With zero-padded convolutions the border does not shift
+    with the image, so there it is undone only in the image's interior.)"""
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((6,))
+    model = keras.Model(inputs, keras.layers.BatchNormalization()(keras.layers.Dense(4)(inputs)))
+    model.trainable = False
+    x = np.random.default_rng(1).uniform(0, 255, size=(500, 6)).astype("float32")
+    shifted = 128.0 + 0.15 * (x - 128.0)
+    keras_tl.adapt_batchnorm(model, x)
+    before = model.predict(x, verbose=0)
+    assert np.abs(model.predict(shifted, verbose=0) - before).mean() > 0.3
+    keras_tl.adapt_batchnorm(model, shifted, batch_size=500)
+    np.testing.assert_allclose(model.predict(shifted, verbose=0), before, atol=0.01)   # up to BN epsilon
+
+
+def test_adapt_batchnorm_restores_the_statistics_on_error():
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, keras.layers.BatchNormalization()(inputs))
+    bn = model.layers[-1]
+    with pytest.raises(Exception):
+        keras_tl.adapt_batchnorm(model, np.ones((4, 5), "float32"))   # wrong width: the pass fails
+    np.testing.assert_array_equal(bn.moving_mean.numpy(), np.zeros(3))
+    assert bn.momentum == 0.99
