@@ -300,6 +300,38 @@ def test_atomic_write_interrupted_leaves_old_file_and_no_temp(tmp_path):
     assert os.listdir(tmp_path) == ["cache.json"]
 
 
+def test_atomic_write_from_two_writers_at_once(tmp_path):
+    """Two processes (pytest-xdist workers, notebooks) filling the same cache entry at once: each writes
+    its own temporary file, nothing is visible before a rename, the last rename wins whole."""
+    import threading
+    from pathlib import Path
+
+    target = tmp_path / "cache.json"
+    both_half_way = threading.Barrier(2)
+    errors = []
+
+    def writer(text):
+        def write(tmp):
+            Path(tmp).write_text(text[:500])
+            both_half_way.wait(timeout=30)
+            assert not target.exists()  # neither half-written file is visible
+            Path(tmp).write_text(text)
+
+        try:
+            atomic_write(target, write)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(c * 1000,)) for c in "ab"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    assert target.read_text() in ("a" * 1000, "b" * 1000)
+    assert os.listdir(tmp_path) == ["cache.json"]  # no temporary file left
+
+
 @pytest.mark.filterwarnings("ignore:The source model does not clearly beat")
 def test_source_model_cache_interrupted_write_and_corrupt_file(tmp_path, monkeypatch):
     cache = tmp_path / "cache"
