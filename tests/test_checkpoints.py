@@ -393,20 +393,31 @@ def _reused(seed=0):
     return keras_tl.reuse(source, n_classes=3, seed=seed)
 
 
-@pytest.mark.parametrize("stop_after", [1, 3])  # in the head phase (2 epochs), in the fine-tune phase
-def test_tune_interrupted_then_resumed_equals_uninterrupted(tmp_path, stop_after):
-    args = dict(head_epochs=2, fine_tune_epochs=2, batch_size=16, seed=3, verbose=0)
+TUNE_ARGS = dict(head_epochs=2, fine_tune_epochs=2, batch_size=16, seed=3, verbose=0)
+
+
+@pytest.fixture(scope="module")
+def tuned_whole(tmp_path_factory):
+    """The uninterrupted run that both interrupted-and-resumed runs must equal: run once."""
+    folder = tmp_path_factory.mktemp("tune_whole")
     whole = _reused()
-    full = keras_tl.tune(whole, (X, Y), (X, Y), checkpoint_dir=tmp_path / "a", **args)
+    full = keras_tl.tune(whole, (X, Y), (X, Y), checkpoint_dir=folder, **TUNE_ARGS)
+    return whole.get_weights(), full, list(folder.iterdir())
+
+
+@pytest.mark.parametrize("stop_after", [1, 3])  # in the head phase (2 epochs), in the fine-tune phase
+def test_tune_interrupted_then_resumed_equals_uninterrupted(tmp_path, stop_after, tuned_whole):
+    args = TUNE_ARGS
+    whole_weights, full, left_over = tuned_whole
     assert len(full["head"]["loss"]) == 2 and len(full["fine_tune"]["loss"]) == 2
-    assert list((tmp_path / "a").iterdir()) == []  # a completed run leaves nothing to resume
+    assert left_over == []  # a completed run leaves nothing to resume
 
     with pytest.raises(Interrupt):
         keras_tl.tune(_reused(), (X, Y), (X, Y), checkpoint_dir=tmp_path / "b", callbacks=[StopAfter(stop_after)], **args)
     assert any((tmp_path / "b").iterdir())
     resumed = _reused()  # a fresh process would rebuild the model the same way
     keras_tl.tune(resumed, (X, Y), (X, Y), checkpoint_dir=tmp_path / "b", **args)
-    assert_same_weights(whole.get_weights(), resumed.get_weights())
+    assert_same_weights(whole_weights, resumed.get_weights())
 
 
 def test_tune_rejects_a_file_as_checkpoint_dir(tmp_path):
