@@ -173,6 +173,7 @@ _MIRRORED = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # a fresh interpreter importing TensorFlow: over 10 s on 2 cores
 @pytest.mark.tf_only
 @tf_backend
 def test_helpers_train_under_mirrored_strategy_on_two_logical_cpus():
@@ -210,6 +211,7 @@ _DATA_PARALLEL = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # a fresh interpreter importing JAX and keras_tl: over 10 s on 2 cores
 @pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="needs jax (pip install 'jax[cpu]')")
 @pytest.mark.skipif(keras.backend.backend() == "jax", reason="runs in its own JAX process: the TF-backend run covers it")
 def test_helpers_train_under_jax_data_parallel_on_two_cpu_devices():
