@@ -37,6 +37,7 @@ def test_each_scenario(n, level, scenario, strategy, freeze):
     assert rec.learning_rate == (1e-3 if strategy in ("feature_extraction", "scratch") else 1e-4)
 
 
+@pytest.mark.backend_free  # counts parameters
 def test_fine_tuning_a_large_backbone_on_few_labels_names_lora():
     keras.utils.set_random_seed(0)
     big = build_source_cnn()  # about 430k parameters: over 100 per example of 5 x 100 labels
@@ -204,6 +205,7 @@ def test_default_patience_covers_a_minimum_number_of_steps():
         advisor.default_patience(10, 0)
 
 
+@pytest.mark.backend_free  # the patience passed to EarlyStopping; the training runs in test_train_strategy_never_changes_the_base
 @pytest.mark.parametrize("strategy", ["scratch", "fine_tune_all"])
 def test_train_strategy_patience_counts_steps(strategy, base, tiny, monkeypatch):
     # 18 images, batch 32: one step per epoch, so the default patience is MIN_PATIENCE_STEPS epochs,
@@ -224,6 +226,7 @@ def test_train_strategy_patience_counts_steps(strategy, base, tiny, monkeypatch)
     assert seen and all(p == 2 for p in seen)
 
 
+@pytest.mark.backend_free  # Recommendation.train calls train_strategy('freeze_first_k'), run above
 def test_recommendation_trains_its_strategy(base, tiny):
     _, train, val = tiny
     model, log = advisor.advise(6, "low", backbone=base).train(base, train, val, epochs=1, head_epochs=1)
@@ -232,6 +235,7 @@ def test_recommendation_trains_its_strategy(base, tiny):
     assert len(log["val_accuracy"]) == 2
 
 
+@pytest.mark.backend_free  # tabulation; its training is train_strategy's, run above
 def test_sweep_tabulates_and_compares_with_the_advice(base, tiny, fashion):
     pool, _, evalset = tiny
     (x, _), _ = fashion
@@ -264,6 +268,7 @@ def test_cli_with_a_given_level(capsys):
     assert "linear_early" in capsys.readouterr().out.splitlines()[0]
 
 
+@pytest.mark.backend_free  # the CLI; measuring is test_advise_measures_similarity_from_data's code
 def test_cli_measures_builtin_datasets(capsys):
     assert main(["advise", "--samples", "10", "--target", "digits"]) == 0
     out = capsys.readouterr().out

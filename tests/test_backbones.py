@@ -44,6 +44,7 @@ def test_below_minimum_size_is_a_clear_error():
         backbones.load_backbone("VGG16", weights=None, input_shape=(32, 32, 3), pooling="mean")
 
 
+@pytest.mark.backend_free  # load_backbone's pooling and trainable flags: plain Keras arguments
 def test_pooling_and_trainable():
     base = backbones.load_backbone("VGG16", weights=None, input_shape=(32, 32, 3), pooling="avg", trainable=False)
     assert base.output_shape == (None, 512)
@@ -64,6 +65,7 @@ def test_weights_from_a_saved_file_reload_identically(tmp_path):
     assert not np.array_equal(fresh.get_weights()[0], original.get_weights()[0])
 
 
+@pytest.mark.backend_free  # the weights-file checks read the .h5 file (h5py)
 def test_mismatched_or_missing_weights_file(tmp_path):
     path = tmp_path / "vgg.weights.h5"
     backbones.load_backbone("VGG16", weights=None, input_shape=(32, 32, 3)).save_weights(path)
