@@ -97,7 +97,7 @@ def is_notebook(file: str) -> bool:
 
 
 def report(items: list[dict], collect: list[float], wall: float | None, cpu: float | None, setup: float | None,
-           jax_seconds: float | None, head: str) -> list[str]:
+           jax_seconds: float | None, head: str, whole_set: bool = True) -> list[str]:
     by_file: dict[str, list[dict]] = defaultdict(list)
     for item in items:
         by_file[item["nodeid"].split("::")[0]].append(item)
@@ -145,11 +145,11 @@ def report(items: list[dict], collect: list[float], wall: float | None, cpu: flo
         kind = "make test's pytest run" if notebooks else "make check"
         budget = BUDGETS["make test"] if notebooks else BUDGETS["make check"]
         lines.append(f"Whole run: **{wall:.0f} s wall** ({wall / 60:.1f} min)" + (f", {cpu:.0f} s CPU" if cpu else "")
-                     + ("" if notebooks else f"; {kind}'s budget {budget / 60:.0f} min: "
+                     + ("" if notebooks or not whole_set else f"; {kind}'s budget {budget / 60:.0f} min: "
                         + ("**met**" if wall <= budget else "**over**")) + ".")
     if setup is not None:
         lines.append(f"`make setup` in a fresh clone: {setup:.0f} s.")
-    if notebooks and wall is not None:
+    if notebooks and wall is not None and whole_set:
         parts = [wall] + [v for v in (setup, jax_seconds) if v is not None]
         names = ["pytest"] + [n for n, v in (("setup", setup), ("unit-jax", jax_seconds)) if v is not None]
         est = sum(parts)
@@ -203,7 +203,7 @@ def main(argv=None) -> int:
                 return 1
             items, collect = read_times(times)
         head += f"; at the end {load_avg()}; pytest {' '.join(pytest_args + extra)}"
-    lines = report(items, collect, wall, cpu, setup, args.jax_seconds, head)
+    lines = report(items, collect, wall, cpu, setup, args.jax_seconds, head, whole_set=not args.paths)
     print("\n".join(lines[1:]))
     if args.out:
         out = Path(args.out)
