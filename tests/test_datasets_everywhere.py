@@ -194,6 +194,7 @@ def test_advise_counts_samples_per_class_from_a_dataset(folder, big_folder):
         keras_tl.advise(similarity="high", target=dataset(folder, labels=None))
 
 
+@pytest.mark.backend_free  # train_strategy reads datasets into arrays (as_arrays) first; its training runs in test_advisor.py
 def test_train_strategy_takes_datasets(folder, arrays):
     ds = dataset(folder)
     model, log = keras_tl.train_strategy("fine_tune_all", base(), ds, ds, epochs=1, head_epochs=1)
