@@ -9,12 +9,13 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.keras-tl-installed
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: setup data tour test unit unit-jax notebooks clear-notebooks clean
+.PHONY: setup data warm tour check test unit unit-jax notebooks clear-notebooks clean
 
 # The image side of the API (datasets, backbones, strategies, advisor, pipelines) under the JAX backend.
-# Tests marked tf_only (tf.distribute) are deselected; MobileNetV2 stands for all backbones (slow to build).
+# Tests marked tf_only (tf.distribute) or backend_free (no backend-specific code, or only what other tests
+# already run under JAX) are deselected; MobileNetV2 stands for all backbones (slow to build).
 JAX_UNIT := tests/test_strategies.py tests/test_datasets.py tests/test_backbones.py tests/test_advisor.py tests/test_performance.py tests/test_weight_sources.py tests/test_datasets_everywhere.py tests/test_gradcam.py tests/test_layer_views.py tests/test_lr_finder.py tests/test_interpretation.py tests/test_low_rank.py
-JAX_DESELECT := not every_backbone_builds and not early_layers_exist_in_every or MobileNetV2
+JAX_DESELECT := not every_backbone_builds or MobileNetV2
 
 setup: $(STAMP) data
 
@@ -36,15 +37,28 @@ data:
 tour: setup
 	$(PY) -m keras_tl tour
 
-test: setup
-	$(PY) -m pytest tests keras_tl notebooks --doctest-modules --nbval-lax --durations=15
+# Fill keras_tl's cache (the pretrained source CNN, the converted offline weights) once, so that no two
+# tests or notebooks train or convert the same thing (scripts/warm_cache.py).
+warm: setup
+	$(PY) scripts/warm_cache.py
+
+# pytest-xdist options for check and test, e.g. XDIST="-n 2 --dist loadfile" (loadfile keeps a notebook's cells,
+# and a test file's module fixtures, in one worker). Empty: serial (see docs/performance.md for the measurements).
+XDIST ?=
+
+# The inner loop: unit tests and doctests, without the tests marked slow and without the notebooks.
+check: setup
+	$(PY) -m pytest tests keras_tl --doctest-modules -m "not slow" --durations=10 $(XDIST)
+
+test: setup warm
+	$(PY) -m pytest tests keras_tl notebooks --doctest-modules --nbval-lax --durations=15 $(XDIST)
 	$(MAKE) unit-jax
 
 unit: setup
 	$(PY) -m pytest tests
 
 unit-jax: setup
-	KERAS_BACKEND=jax $(PY) -m pytest $(JAX_UNIT) -m "not tf_only" -k "$(JAX_DESELECT)" -p no:cacheprovider --durations=5
+	KERAS_BACKEND=jax $(PY) -m pytest $(JAX_UNIT) -m "not tf_only and not backend_free" -k "$(JAX_DESELECT)" -p no:cacheprovider --durations=5
 
 notebooks: setup
 	$(PY) -m pytest notebooks --nbval-lax

@@ -37,6 +37,7 @@ def test_each_scenario(n, level, scenario, strategy, freeze):
     assert rec.learning_rate == (1e-3 if strategy in ("feature_extraction", "scratch") else 1e-4)
 
 
+@pytest.mark.backend_free  # counts parameters
 def test_fine_tuning_a_large_backbone_on_few_labels_names_lora():
     keras.utils.set_random_seed(0)
     big = build_source_cnn()  # about 430k parameters: over 100 per example of 5 x 100 labels
@@ -84,17 +85,10 @@ def test_recommendation_prints_for_people_and_notebooks():
     assert "**Scenario 2**" in rec._repr_markdown_()
 
 
-def test_early_layers_exist_in_every_registered_backbone():
+def test_early_layers_cover_every_registered_backbone():
+    # That each early layer exists in its backbone is checked where every backbone is built:
+    # tests/test_backbones.py::test_every_backbone_builds_at_its_minimum_size.
     assert set(backbones.available()) <= set(advisor.EARLY_LAYERS)
-    for name in backbones.available():
-        spec = backbones.get_spec(name)
-        model = spec.constructor(weights=None, include_top=False, input_shape=spec.min_input_shape)
-        names = [layer.name for layer in model.layers]
-        assert advisor.EARLY_LAYERS[name] in names, name
-        rec = advisor.advise(10, "low", backbone=model)
-        assert rec.freeze_to == advisor.EARLY_LAYERS[name]
-        assert rec.frozen_layers == names.index(advisor.EARLY_LAYERS[name])  # InputLayer not counted
-        keras.backend.clear_session()
 
 
 def test_an_unknown_model_freezes_a_third_of_its_layers():
@@ -211,6 +205,7 @@ def test_default_patience_covers_a_minimum_number_of_steps():
         advisor.default_patience(10, 0)
 
 
+@pytest.mark.backend_free  # the patience passed to EarlyStopping; the training runs in test_train_strategy_never_changes_the_base
 @pytest.mark.parametrize("strategy", ["scratch", "fine_tune_all"])
 def test_train_strategy_patience_counts_steps(strategy, base, tiny, monkeypatch):
     # 18 images, batch 32: one step per epoch, so the default patience is MIN_PATIENCE_STEPS epochs,
@@ -231,6 +226,7 @@ def test_train_strategy_patience_counts_steps(strategy, base, tiny, monkeypatch)
     assert seen and all(p == 2 for p in seen)
 
 
+@pytest.mark.backend_free  # Recommendation.train calls train_strategy('freeze_first_k'), run above
 def test_recommendation_trains_its_strategy(base, tiny):
     _, train, val = tiny
     model, log = advisor.advise(6, "low", backbone=base).train(base, train, val, epochs=1, head_epochs=1)
@@ -239,6 +235,7 @@ def test_recommendation_trains_its_strategy(base, tiny):
     assert len(log["val_accuracy"]) == 2
 
 
+@pytest.mark.backend_free  # tabulation; its training is train_strategy's, run above
 def test_sweep_tabulates_and_compares_with_the_advice(base, tiny, fashion):
     pool, _, evalset = tiny
     (x, _), _ = fashion
@@ -271,6 +268,7 @@ def test_cli_with_a_given_level(capsys):
     assert "linear_early" in capsys.readouterr().out.splitlines()[0]
 
 
+@pytest.mark.backend_free  # the CLI; measuring is test_advise_measures_similarity_from_data's code
 def test_cli_measures_builtin_datasets(capsys):
     assert main(["advise", "--samples", "10", "--target", "digits"]) == 0
     out = capsys.readouterr().out

@@ -3,7 +3,7 @@ import urllib.error
 import numpy as np
 import pytest
 
-from keras_tl import backbones
+from keras_tl import advisor, backbones
 
 
 def test_registry_lists_the_design_backbones():
@@ -26,6 +26,13 @@ def test_every_backbone_builds_at_its_minimum_size(name):
     pixels = np.random.default_rng(0).uniform(0, 255, (1, *spec.min_input_shape)).astype("float32")
     x = spec.preprocess_input(pixels.copy())
     assert np.all(np.isfinite(model.predict(x, verbose=0)))
+    # The advisor's early layer (scenario 2 freezes up to it) exists in this backbone: checked on this model
+    # rather than on a second build of every backbone in test_advisor.py.
+    names = [layer.name for layer in model.layers]
+    assert advisor.EARLY_LAYERS[name] in names, name
+    rec = advisor.advise(10, "low", backbone=model)
+    assert rec.freeze_to == advisor.EARLY_LAYERS[name]
+    assert rec.frozen_layers == names.index(advisor.EARLY_LAYERS[name])  # InputLayer not counted
 
 
 def test_below_minimum_size_is_a_clear_error():
@@ -37,6 +44,7 @@ def test_below_minimum_size_is_a_clear_error():
         backbones.load_backbone("VGG16", weights=None, input_shape=(32, 32, 3), pooling="mean")
 
 
+@pytest.mark.backend_free  # load_backbone's pooling and trainable flags: plain Keras arguments
 def test_pooling_and_trainable():
     base = backbones.load_backbone("VGG16", weights=None, input_shape=(32, 32, 3), pooling="avg", trainable=False)
     assert base.output_shape == (None, 512)
@@ -57,6 +65,7 @@ def test_weights_from_a_saved_file_reload_identically(tmp_path):
     assert not np.array_equal(fresh.get_weights()[0], original.get_weights()[0])
 
 
+@pytest.mark.backend_free  # the weights-file checks read the .h5 file (h5py)
 def test_mismatched_or_missing_weights_file(tmp_path):
     path = tmp_path / "vgg.weights.h5"
     backbones.load_backbone("VGG16", weights=None, input_shape=(32, 32, 3)).save_weights(path)

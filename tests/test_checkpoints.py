@@ -300,6 +300,38 @@ def test_atomic_write_interrupted_leaves_old_file_and_no_temp(tmp_path):
     assert os.listdir(tmp_path) == ["cache.json"]
 
 
+def test_atomic_write_from_two_writers_at_once(tmp_path):
+    """Two processes (pytest-xdist workers, notebooks) filling the same cache entry at once: each writes
+    its own temporary file, nothing is visible before a rename, the last rename wins whole."""
+    import threading
+    from pathlib import Path
+
+    target = tmp_path / "cache.json"
+    both_half_way = threading.Barrier(2)
+    errors = []
+
+    def writer(text):
+        def write(tmp):
+            Path(tmp).write_text(text[:500])
+            both_half_way.wait(timeout=30)
+            assert not target.exists()  # neither half-written file is visible
+            Path(tmp).write_text(text)
+
+        try:
+            atomic_write(target, write)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(c * 1000,)) for c in "ab"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    assert target.read_text() in ("a" * 1000, "b" * 1000)
+    assert os.listdir(tmp_path) == ["cache.json"]  # no temporary file left
+
+
 @pytest.mark.filterwarnings("ignore:The source model does not clearly beat")
 def test_source_model_cache_interrupted_write_and_corrupt_file(tmp_path, monkeypatch):
     cache = tmp_path / "cache"
@@ -361,20 +393,31 @@ def _reused(seed=0):
     return keras_tl.reuse(source, n_classes=3, seed=seed)
 
 
-@pytest.mark.parametrize("stop_after", [1, 3])  # in the head phase (2 epochs), in the fine-tune phase
-def test_tune_interrupted_then_resumed_equals_uninterrupted(tmp_path, stop_after):
-    args = dict(head_epochs=2, fine_tune_epochs=2, batch_size=16, seed=3, verbose=0)
+TUNE_ARGS = dict(head_epochs=2, fine_tune_epochs=2, batch_size=16, seed=3, verbose=0)
+
+
+@pytest.fixture(scope="module")
+def tuned_whole(tmp_path_factory):
+    """The uninterrupted run that both interrupted-and-resumed runs must equal: run once."""
+    folder = tmp_path_factory.mktemp("tune_whole")
     whole = _reused()
-    full = keras_tl.tune(whole, (X, Y), (X, Y), checkpoint_dir=tmp_path / "a", **args)
+    full = keras_tl.tune(whole, (X, Y), (X, Y), checkpoint_dir=folder, **TUNE_ARGS)
+    return whole.get_weights(), full, list(folder.iterdir())
+
+
+@pytest.mark.parametrize("stop_after", [1, 3])  # in the head phase (2 epochs), in the fine-tune phase
+def test_tune_interrupted_then_resumed_equals_uninterrupted(tmp_path, stop_after, tuned_whole):
+    args = TUNE_ARGS
+    whole_weights, full, left_over = tuned_whole
     assert len(full["head"]["loss"]) == 2 and len(full["fine_tune"]["loss"]) == 2
-    assert list((tmp_path / "a").iterdir()) == []  # a completed run leaves nothing to resume
+    assert left_over == []  # a completed run leaves nothing to resume
 
     with pytest.raises(Interrupt):
         keras_tl.tune(_reused(), (X, Y), (X, Y), checkpoint_dir=tmp_path / "b", callbacks=[StopAfter(stop_after)], **args)
     assert any((tmp_path / "b").iterdir())
     resumed = _reused()  # a fresh process would rebuild the model the same way
     keras_tl.tune(resumed, (X, Y), (X, Y), checkpoint_dir=tmp_path / "b", **args)
-    assert_same_weights(whole.get_weights(), resumed.get_weights())
+    assert_same_weights(whole_weights, resumed.get_weights())
 
 
 def test_tune_rejects_a_file_as_checkpoint_dir(tmp_path):

@@ -72,6 +72,7 @@ def base():
 # --------------------------------------------------------------------------- #
 # as_arrays, the shared helper
 # --------------------------------------------------------------------------- #
+@pytest.mark.backend_free  # tf.data and numpy
 def test_as_arrays_counts_samples_not_batches(folder, arrays):
     ds = dataset(folder)
     assert int(ds.cardinality()) == 3  # 18 images in batches of 6
@@ -82,6 +83,7 @@ def test_as_arrays_counts_samples_not_batches(folder, arrays):
     assert label_counts(ds) == {0: PER_CLASS, 1: PER_CLASS, 2: PER_CLASS}
 
 
+@pytest.mark.backend_free  # tf.data and numpy
 def test_as_arrays_images_only_infinite_and_capped(folder):
     x, y = as_arrays(dataset(folder, labels=None))
     assert y is None and len(x) == N_CLASSES * PER_CLASS
@@ -93,6 +95,7 @@ def test_as_arrays_images_only_infinite_and_capped(folder):
         as_arrays(dataset(folder, labels=None), need_labels=True)
 
 
+@pytest.mark.backend_free  # numpy
 def test_as_arrays_reads_a_py_dataset():
     class Batches(keras.utils.PyDataset):
         def __len__(self):
@@ -191,6 +194,7 @@ def test_advise_counts_samples_per_class_from_a_dataset(folder, big_folder):
         keras_tl.advise(similarity="high", target=dataset(folder, labels=None))
 
 
+@pytest.mark.backend_free  # train_strategy reads datasets into arrays (as_arrays) first; its training runs in test_advisor.py
 def test_train_strategy_takes_datasets(folder, arrays):
     ds = dataset(folder)
     model, log = keras_tl.train_strategy("fine_tune_all", base(), ds, ds, epochs=1, head_epochs=1)

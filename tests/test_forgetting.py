@@ -45,11 +45,22 @@ def _toy_target(seed=1, n=200):
     return x, y
 
 
-def _trained_source(seed=0):
-    keras.utils.set_random_seed(seed)
+@pytest.fixture(scope="module")
+def trained_source_weights():
+    """The source CNN's weights after learning the toy source task: trained once for the module."""
+    keras.utils.set_random_seed(0)
     source = build_source_cnn(n_classes=4)
     source.compile(optimizer=keras.optimizers.Adam(3e-3), loss=SCE)
     source.fit(*_toy_source(), epochs=3, batch_size=32, verbose=0)
+    return source.get_weights()
+
+
+def _trained_source(weights, seed=0):
+    """A fresh copy of the trained source CNN (each test changes its own)."""
+    keras.utils.set_random_seed(seed)
+    source = build_source_cnn(n_classes=4)
+    source.set_weights(weights)
+    source.compile(optimizer=keras.optimizers.Adam(3e-3), loss=SCE)
     return source
 
 
@@ -130,8 +141,8 @@ def test_l2sp_bad_inputs():
         apply_l2sp(build_source_cnn(), alpha=0.1)
 
 
-def test_forgetting_measured_on_a_learnt_source():
-    source = _trained_source()
+def test_forgetting_measured_on_a_learnt_source(trained_source_weights):
+    source = _trained_source(trained_source_weights)
     xs, ys = _toy_source(seed=5)
     assert accuracy_of(source, xs, ys) > 0.9  # the toy source is learnt
     target = add_head(feature_extractor(source, "flatten", trainable=True), 2)
@@ -183,8 +194,8 @@ def test_rehearsal_batches_mix_and_weight_each_task():
         RehearsalData(tx, ty, np.zeros((6, 3, 3)), sy)
 
 
-def test_rehearsal_trains_with_two_heads_and_keeps_source_head_frozen():
-    source = _trained_source()
+def test_rehearsal_trains_with_two_heads_and_keeps_source_head_frozen(trained_source_weights):
+    source = _trained_source(trained_source_weights)
     target = add_head(feature_extractor(source, "flatten", trainable=True), 2)
     both = two_head_model(source, target)
     assert not source.get_layer("fc").trainable and not source.get_layer("predictions").trainable

@@ -64,6 +64,7 @@ def test_only_adapters_and_head_train_and_the_model_starts_as_it_was():
     assert np.abs(model.get_layer("base").get_layer("block_1_project").lora_kernel_b.numpy()).max() > 0
 
 
+@pytest.mark.backend_free  # layer selection by name and type: no backend-specific code
 def test_layer_selectors_name_type_regex_and_within():
     def chosen(**kwargs):
         return sorted(lora_summary(lora(_model(), 1, **kwargs)).layers)
@@ -76,6 +77,7 @@ def test_layer_selectors_name_type_regex_and_within():
     assert chosen(layers="Dense", train=[]) == ["head"]
 
 
+@pytest.mark.backend_free  # layer selection by name: no backend-specific code
 def test_attention_selects_query_key_value_projections():
     keras.utils.set_random_seed(0)
     inputs = keras.Input((5, 8))
@@ -166,6 +168,7 @@ def test_enabling_twice_is_a_clear_error():
     assert not model.get_layer("base").get_layer("stem").lora_enabled
 
 
+@pytest.mark.backend_free  # layer selection by name: no backend-specific code
 def test_attention_finds_query_key_value_in_a_keras_hub_bert():
     keras_hub = pytest.importorskip("keras_hub")
     keras.utils.set_random_seed(0)

@@ -132,6 +132,7 @@ def test_learning_rates_grow_exponentially_per_batch():
     assert np.allclose(result.lrs, seen, rtol=1e-5)
 
 
+@pytest.mark.backend_free  # numpy on a given curve
 def test_suggestion_rule_on_a_known_curve():
     lrs = np.geomspace(1e-6, 1, 61)
     t = np.log10(lrs)
@@ -143,6 +144,7 @@ def test_suggestion_rule_on_a_known_curve():
     assert flat[0] == flat[1] == 1e-7 and "too early" in flat[3]
 
 
+@pytest.mark.backend_free  # matplotlib; the finder's run is tested above
 def test_plot_marks_the_suggestions():
     model = _model()
     result = lr_find(model, *_data(), num_steps=10, batch_size=16)

@@ -86,6 +86,7 @@ def test_pretrain_source_model_passes_speed_options(tmp_path, monkeypatch):
 
 
 # --------------------------------------------------------------------------- tf.data pipelines
+@pytest.mark.backend_free  # tf.data only
 @needs_tf
 def test_image_dataset_resizes_batches_and_keeps_labels():
     x, y = _xy(10)
@@ -98,6 +99,7 @@ def test_image_dataset_resizes_batches_and_keeps_labels():
     assert 0 <= first.min() and first.max() <= 255  # pixels stay 0..255 without preprocess
 
 
+@pytest.mark.backend_free  # tf.data only
 @needs_tf
 def test_image_dataset_shuffles_each_epoch_reproducibly_and_caches(tmp_path):
     x, y = _xy(30)
@@ -127,6 +129,7 @@ def test_image_dataset_feeds_fit_and_predict_with_preprocess():
     assert out.shape == (12, 3)
 
 
+@pytest.mark.backend_free  # argument checks
 @pytest.mark.parametrize(
     "kwargs, match",
     [
@@ -173,6 +176,7 @@ _MIRRORED = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # a fresh interpreter importing TensorFlow: over 10 s on 2 cores
 @pytest.mark.tf_only
 @tf_backend
 def test_helpers_train_under_mirrored_strategy_on_two_logical_cpus():
@@ -210,6 +214,7 @@ _DATA_PARALLEL = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # a fresh interpreter importing JAX and keras_tl: over 10 s on 2 cores
 @pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="needs jax (pip install 'jax[cpu]')")
 @pytest.mark.skipif(keras.backend.backend() == "jax", reason="runs in its own JAX process: the TF-backend run covers it")
 def test_helpers_train_under_jax_data_parallel_on_two_cpu_devices():

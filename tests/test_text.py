@@ -158,6 +158,9 @@ def _tiny_preprocessor():
 
 @pytest.mark.parametrize("pooling", ["mean", "cls", "pooler"])
 def test_keras_hub_classifier_fits_saves_and_reloads(pooling, tmp_path):
+    # Every pooling: its trainable layers, and a forward pass. Training, saving and reloading run the
+    # same code for every pooling (set_trainable_top_layers, the string `pooling` in get_config): they
+    # run for "mean" (the default, which reads the padding mask) and "pooler" (its own trainable layer).
     keras.utils.set_random_seed(0)
     backbone = _tiny_backbone()
     model = text.keras_hub_classifier(backbone, 2, preprocessor=_tiny_preprocessor(), pooling=pooling,
@@ -165,10 +168,13 @@ def test_keras_hub_classifier_fits_saves_and_reloads(pooling, tmp_path):
     assert isinstance(model, keras.Model)
     trainable = {lyr.name for lyr in backbone.layers if lyr.trainable and lyr.weights}
     assert trainable == ({"transformer_layer_1", "pooled_dense"} if pooling == "pooler" else {"transformer_layer_1"})
+    x = check_texts(TEXTS)
+    if pooling == "cls":
+        np.testing.assert_allclose(model.predict(x, verbose=0).sum(1), 1.0, atol=1e-5)
+        return
     frozen_before = backbone.get_layer("transformer_layer_0").weights[0].numpy().copy()
     top_before = backbone.get_layer("transformer_layer_1").weights[0].numpy().copy()
     model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy")
-    x = check_texts(TEXTS)
     model.fit(x, LABELS, epochs=2, batch_size=3, verbose=0)
     np.testing.assert_array_equal(backbone.get_layer("transformer_layer_0").weights[0].numpy(), frozen_before)
     assert not np.allclose(backbone.get_layer("transformer_layer_1").weights[0].numpy(), top_before)
@@ -217,9 +223,12 @@ def test_minilm_is_pretrained(minilm):
     assert long["token_ids"].shape == (1, 32)   # truncated to sequence_length
 
 
-@needs_minilm
-def test_minilm_export_matches_keras_hub(minilm, tmp_path):
-    backbone, pre = minilm
+# The export is the same code for every BertBackbone: a tiny one in `make check`; the real MiniLM (its
+# WordPiece vocabulary, 6 layers) in `make test` (slow: exporting and loading it three times takes ~15 s).
+@pytest.mark.parametrize("which", ["tiny", pytest.param("minilm", marks=[needs_minilm, pytest.mark.slow])])
+def test_export_tfhub_matches_keras_hub(which, request, tmp_path):
+    keras.utils.set_random_seed(0)
+    backbone, pre = (_tiny_backbone(), _tiny_preprocessor()) if which == "tiny" else request.getfixturevalue("minilm")
     path = text.export_tfhub(backbone, tmp_path / "minilm_hub")
     assert (path / "saved_model.pb").is_file() and os.listdir(tmp_path) == ["minilm_hub"]   # no temp folder left
     x = check_texts(["A lovely quiet fan.", "The fan rattles all night and the switch broke."])

@@ -128,6 +128,7 @@ def _known_state(fake):
     return state, [s0, s1], expected
 
 
+@pytest.mark.backend_free  # the torch reader: numpy and pickle
 @pytest.mark.parametrize("writer", [write_legacy, write_zip], ids=["legacy", "zip"])
 def test_reader_gives_the_arrays_written(tmp_path, fake_torch, writer):
     state, storages, expected = _known_state(fake_torch)
@@ -141,6 +142,7 @@ def test_reader_gives_the_arrays_written(tmp_path, fake_torch, writer):
     assert got["step"] == 5
 
 
+@pytest.mark.backend_free  # the torch reader
 def test_reader_refuses_code_and_runs_none(tmp_path, fake_torch):
     marker = tmp_path / "pwned"
 
@@ -160,6 +162,7 @@ def test_reader_refuses_code_and_runs_none(tmp_path, fake_torch):
         keras_tl.read_state_dict(path)
 
 
+@pytest.mark.backend_free  # the torch reader
 def test_reader_checks_the_pinned_hash_before_unpickling(tmp_path):
     path = tmp_path / "w.pth"
     path.write_bytes(pickle.dumps(os.system))   # would be refused anyway; the hash is checked first
@@ -167,6 +170,7 @@ def test_reader_checks_the_pinned_hash_before_unpickling(tmp_path):
         keras_tl.read_state_dict(path, sha256="a" * 64)
 
 
+@pytest.mark.backend_free  # the torch reader
 def test_truncated_file_names_the_storage(tmp_path, fake_torch):
     state, storages, _ = _known_state(fake_torch)
     path = tmp_path / "w.pth"
@@ -245,6 +249,7 @@ def test_mobilenet_v2_names_the_photos_checked_by_eye(photos_224):
 
 
 @needs_mobilenet
+@pytest.mark.backend_free  # the same MobileNetV2 forward pass as test_mobilenet_v2_names_the_photos_checked_by_eye
 def test_random_weights_do_not_name_the_photos(photos_224):
     keras.utils.set_random_seed(0)
     model = keras_tl.load_backbone("MobileNetV2", weights=None, include_top=True, input_shape=(96, 96, 3))

@@ -96,11 +96,13 @@ def test_your_folder_through_the_cli(folder, tmp_path):
     assert (out / "class_names.txt").read_text().split() == ["face", "not_a_face"]
     for noise in ("cudart_stub", "cpu_feature_guard", "retracing"):
         assert noise not in run.stdout + run.stderr, run.stderr[-2000:]
+    # The CLI's process trained and saved the model; this one loads it and predicts. (Loading in a process
+    # that has not imported keras_tl's layers: test_your_folder_through_the_python_api and
+    # test_saving.py::test_load_model_in_a_fresh_process.)
     x = keras_tl.image_folder(folder, image_size=28, color_mode="grayscale").x[..., 0]
-    expected = keras_tl.load_model(model_path).predict(x, verbose=0)
-    got = _predict_in_new_process(model_path, x, tmp_path)
-    assert got.shape == (30, 2)
-    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+    probs = keras_tl.load_model(model_path).predict(x, verbose=0)
+    assert probs.shape == (30, 2)
+    np.testing.assert_allclose(probs.sum(1), 1.0, atol=1e-5)
 
 
 def test_help_and_version_do_not_import_tensorflow(tmp_path):
