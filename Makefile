@@ -42,9 +42,10 @@ tour: setup
 warm: setup
 	$(PY) scripts/warm_cache.py
 
-# pytest-xdist options for check and test, e.g. XDIST="-n 2 --dist loadfile" (loadfile keeps a notebook's cells,
-# and a test file's module fixtures, in one worker). Empty: serial (see docs/performance.md for the measurements).
-XDIST ?=
+# pytest-xdist options for check and test: two worker processes (a serial run keeps about one of the two
+# cores busy: pytest plus Keras's per-step Python overhead); loadfile keeps a notebook's cells, and a test
+# file's module fixtures, in one worker. XDIST= runs serially (docs/performance.md has the measurements).
+XDIST ?= -n 2 --dist loadfile
 
 # The inner loop: unit tests and doctests, without the tests marked slow and without the notebooks.
 check: setup
