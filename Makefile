@@ -42,10 +42,10 @@ tour: setup
 warm: setup
 	$(PY) scripts/warm_cache.py
 
-# pytest-xdist options for check and test: two worker processes (a serial run keeps about one of the two
-# cores busy: pytest plus Keras's per-step Python overhead); loadfile keeps a notebook's cells, and a test
-# file's module fixtures, in one worker. XDIST= runs serially (docs/performance.md has the measurements).
-XDIST ?= -n 2 --dist loadfile
+# pytest-xdist options for check and test, e.g. XDIST="-n 2 --dist loadfile" (loadfile keeps a notebook's
+# cells, and a test file's module fixtures, in one worker). Empty, the default: serial. Two workers were
+# measured slower on the 2-core machine (docs/performance.md): each notebook took 2-4x longer beside another.
+XDIST ?=
 
 # The inner loop: unit tests and doctests, without the tests marked slow and without the notebooks.
 check: setup
