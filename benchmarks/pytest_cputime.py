@@ -5,7 +5,7 @@ file: every item (setup + call + teardown) appends one JSON line ``{"nodeid", "w
 and each process appends one ``{"collect": seconds}`` line for its collection (imports included). ``cpu``
 is the process's user + system time, all threads, plus that of the child processes it waited for (tests
 that start a new Python): under load it moves far less than ``wall``. Works under pytest-xdist (each
-worker appends its own lines).
+worker appends its own lines; the controller none).
 """
 
 from __future__ import annotations
@@ -26,8 +26,15 @@ def _cpu() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+_controller = [False]  # the pytest-xdist controller: its workers write the lines (it only relays their reports)
+
+
+def pytest_configure(config):
+    _controller[0] = bool(getattr(config.option, "numprocesses", None)) and not hasattr(config, "workerinput")
+
+
 def _write(record: dict) -> None:
-    if _FILE:
+    if _FILE and not _controller[0]:
         with open(_FILE, "a", encoding="utf-8") as f:  # one short line per write: appends do not interleave
             f.write(json.dumps(record) + "\n")
 

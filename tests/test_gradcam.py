@@ -116,6 +116,7 @@ def test_earlier_layer_and_batches(trained):
     np.testing.assert_allclose(one, keras_tl.grad_cam(model, x[:5], layer="c1", class_index=[1] * 5), atol=1e-5)
 
 
+@pytest.mark.backend_free  # layer discovery in a Keras Application; the JAX gradients run in the known-answer tests
 def test_keras_applications_MobileNetV2():
     app = keras.applications.MobileNetV2(weights=None, input_shape=(32, 32, 3), classes=3)
     maps = keras_tl.grad_cam(app, np.random.default_rng(0).uniform(-1, 1, (2, 32, 32, 3)))
