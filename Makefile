@@ -53,10 +53,13 @@ tour: setup
 warm: setup
 	$(PY) scripts/warm_cache.py
 
-# pytest-xdist options for check and test. Two workers (`-n 2`), each taking whole files (`--dist loadfile`
-# keeps a notebook's cells, and a test file's module fixtures, in one worker): measured faster than one
-# process on the 2-core machine (docs/performance.md, section 7). XDIST= (empty) runs serially.
-XDIST ?= -n 2 --dist loadfile
+# pytest-xdist options for check and test: three worker processes (`-n 3`), each taking whole files
+# (`--dist loadfile` keeps a notebook's cells, and a test file's module fixtures, in one worker), handed
+# out in the order given (`--no-loadscope-reorder`: the notebooks, the longest files, first; xdist would
+# otherwise start with the files that hold the most tests and leave the notebooks for the end). On the
+# 2-core machine three workers kept both cores busier than two, and two than one (docs/performance.md,
+# section 7). XDIST= (empty) runs serially.
+XDIST ?= -n 3 --dist loadfile --no-loadscope-reorder
 
 # make test runs make unit-jax beside the TensorFlow pytest (its output goes to keras_tl_output/unit-jax.log
 # and is printed when both end): one process alone leaves a core idle part of the time. JAX_BESIDE=0 runs

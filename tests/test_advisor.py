@@ -269,6 +269,7 @@ def test_cli_with_a_given_level(capsys):
 
 
 @pytest.mark.backend_free  # the CLI; measuring is test_advise_measures_similarity_from_data's code
+@pytest.mark.slow  # the CLI, a whole path end to end: `make test` runs it, `make check` does not
 def test_cli_measures_builtin_datasets(capsys):
     assert main(["advise", "--samples", "10", "--target", "digits"]) == 0
     out = capsys.readouterr().out

@@ -54,6 +54,7 @@ def test_held_out_photos_score_more_similar_than_digits(imagenet_base, small_dig
 
 
 @needs_packages
+@pytest.mark.slow  # the CLI, a whole path end to end: `make test` runs it, `make check` does not
 def test_cli_measures_against_the_photos(imagenet_base, monkeypatch, capsys):
     import keras_tl.backbones
 

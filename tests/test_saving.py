@@ -144,6 +144,7 @@ print("RESULT" + json.dumps(out))
 """
 
 
+@pytest.mark.slow  # a fresh interpreter importing TensorFlow: `make test` runs it, `make check` does not
 def test_load_model_in_a_fresh_process(tmp_path):
     import json
     import os
