@@ -87,13 +87,13 @@ else
 endif
 
 unit: setup
-	$(PY) -m pytest tests
+	$(PY) -m pytest tests $(XDIST)
 
 unit-jax: setup
 	KERAS_BACKEND=jax $(PY) -m pytest $(JAX_UNIT) -m "not tf_only and not backend_free" -k "$(JAX_DESELECT)" -p no:cacheprovider --durations=5
 
 notebooks: setup
-	$(PY) -m pytest notebooks --nbval-lax
+	$(PY) -m pytest notebooks --nbval-lax $(XDIST)
 
 clear-notebooks: setup
 	$(PY) -m jupyter nbconvert --clear-output --inplace notebooks/*.ipynb

@@ -16,7 +16,9 @@ the totals against the budgets:
     .venv/bin/python benchmarks/suite_timings.py --times run.jsonl --setup-seconds 150 --out docs/suite_timings.md
     .venv/bin/python benchmarks/suite_timings.py --fresh-clone-setup  # also time `make setup` in a fresh clone
 
-Arguments after ``--`` go to pytest (``-n 2 --dist loadfile`` for pytest-xdist). Under load, wall
+Arguments after ``--`` go to pytest (``-n 3 --dist loadfile`` for pytest-xdist; then the per-item
+seconds are summed over the workers, so the totals are work done, not the run's wall time, which
+pytest prints). Under load, wall
 seconds grow with the other processes, CPU seconds much less: the load average is printed with
 every measurement. Exits non-zero only when it cannot run.
 """
