@@ -9,7 +9,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.keras-tl-installed
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: setup data warm tour check test unit unit-jax notebooks clear-notebooks clean
+.PHONY: setup data warm tour check test unit unit-jax notebooks verdicts clear-notebooks clean
 
 # The image side of the API (datasets, backbones, strategies, advisor, pipelines) under the JAX backend.
 # Tests marked tf_only (tf.distribute) or backend_free (no backend-specific code, or only what other tests
@@ -94,6 +94,13 @@ unit-jax: setup
 
 notebooks: setup
 	$(PY) -m pytest notebooks --nbval-lax $(XDIST)
+
+# Every notebook at KERAS_TL_SEED_OFFSET 0, 1 and 2 (three independent draws of every seed and split, as another
+# CPU would give): each asserted claim must hold at all three. Writes docs/verdicts.md and docs/verdicts.json;
+# NOTEBOOKS=notebooks/16_your_own_dataset.ipynb reruns one, OFFSETS="1 2" some offsets, FULL=--full full mode.
+OFFSETS ?= 0 1 2
+verdicts: setup warm
+	$(PY) scripts/verdicts.py $(NOTEBOOKS) --offsets $(OFFSETS) $(FULL)
 
 clear-notebooks: setup
 	$(PY) -m jupyter nbconvert --clear-output --inplace notebooks/*.ipynb

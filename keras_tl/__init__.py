@@ -141,7 +141,7 @@ __all__ = [
     "low_rank", "lora", "LORA_KINDS", "LoraSummary", "load_lora_weights", "lora_summary", "merge_lora", "save_lora_weights",
     "interpretation", "Interpretation", "TopLosses", "interpret",
     "stats", "Comparison", "Interval", "SeedRuns", "accuracy_per_model", "compare", "interval", "over_seeds",
-    "seeds_needed", "stack_models",
+    "seeds_needed", "stack_models", "claim", "seed_offset",
     "checkpoints", "EpochSeed", "WeightsFileError", "atomic_write", "fit_resumable", "load_weights",
     "validation", "check_images", "check_labels", "check_xy",
     "data_input", "as_arrays",

@@ -12,7 +12,11 @@ comparison), and reported with a confidence interval:
   whether one beats the other and by how much (:class:`Comparison`);
 * :func:`seeds_needed` estimates how many seeds a margin needs;
 * :func:`stack_models` trains several small models (one per seed) in one
-  ``fit``, which costs little more than training one.
+  ``fit``, which costs little more than training one;
+* :func:`claim` asserts a claim that is not a paired comparison, and
+  :func:`seed_offset` reads ``KERAS_TL_SEED_OFFSET`` (another draw of every
+  seed, as another CPU would give): ``make verdicts`` records every claim
+  that :meth:`Comparison.check` and :func:`claim` assert, at offsets 0, 1, 2.
 
 Example:
     >>> a = [0.82, 0.85, 0.80, 0.84]            # method A, seeds 0-3
@@ -23,7 +27,9 @@ Example:
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence
@@ -31,7 +37,66 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 __all__ = ["Interval", "interval", "Comparison", "compare", "SeedRuns", "over_seeds", "seeds_needed",
-           "stack_models", "accuracy_per_model"]
+           "stack_models", "accuracy_per_model", "claim", "seed_offset"]
+
+#: Environment variables read here: the seed offset of a run, and the file (JSON lines) where every
+#: asserted claim is recorded (``scripts/verdicts.py`` sets both; unset, nothing is written).
+SEED_OFFSET_ENV = "KERAS_TL_SEED_OFFSET"
+VERDICTS_ENV = "KERAS_TL_VERDICTS"
+
+
+def seed_offset() -> int:
+    """The seed offset of this run: ``int(os.environ["KERAS_TL_SEED_OFFSET"])``, 0 when unset.
+
+    A notebook adds it to every seed it uses (``SEED = 100 * seed_offset()``), so
+    offsets 0, 1 and 2 are three independent draws of every split, subset and
+    initialisation: a claim must hold at all three (``make verdicts``).
+
+    Example:
+        >>> import os
+        >>> os.environ.pop("KERAS_TL_SEED_OFFSET", None) and None
+        >>> seed_offset()
+        0
+    """
+    raw = os.environ.get(SEED_OFFSET_ENV, "0").strip() or "0"
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{SEED_OFFSET_ENV}={raw!r} is not allowed: give a whole number ≥ 0, e.g. 1.") from None
+    if value < 0:
+        raise ValueError(f"{SEED_OFFSET_ENV}={raw!r} is not allowed: give a whole number ≥ 0, e.g. 1.")
+    return value
+
+
+def _record(entry: dict) -> None:
+    """Append one asserted claim to the file named by ``KERAS_TL_VERDICTS`` (if set)."""
+    path = os.environ.get(VERDICTS_ENV)
+    if not path:
+        return
+    entry = {"offset": seed_offset(), **entry}
+    with open(path, "a", encoding="utf-8") as fh:   # one short line per claim: appends do not interleave
+        fh.write(json.dumps(entry) + "\n")
+
+
+def claim(statement: str, holds: bool, figure: str = "") -> bool:
+    """Assert a claim that is not a paired comparison, and record it for ``make verdicts``.
+
+    ``statement`` says what is claimed, ``holds`` whether the measurement
+    supports it, ``figure`` the measured numbers behind it. Raises
+    ``AssertionError`` with all three when it does not hold. Use
+    :meth:`Comparison.check` for "A beats B" over seeds.
+
+    Example:
+        >>> claim("the probe beats chance (0.2)", 0.83 > 0.2 + 0.1, figure="0.830")
+        True
+    """
+    if not isinstance(statement, str) or not statement.strip():
+        raise ValueError(f"statement={statement!r} is not allowed: say in words what is claimed.")
+    ok = bool(holds)
+    _record({"claim": statement, "figure": str(figure), "passed": ok})
+    if not ok:
+        raise AssertionError(f"claim not supported: {statement} ({figure})")
+    return True
 
 
 def _values(values, name: str = "values") -> np.ndarray:
@@ -181,6 +246,12 @@ class Comparison:
             problems.append(f"the {self.diff.confidence:.0%} interval reaches {self.low:+.3f} (not above 0)")
         if min_wins is not None and self.wins < min_wins:
             problems.append(f"ahead on {self.wins} seeds < {min_wins}")
+        a, b = self.names
+        rule = f"mean ≥ {margin:+.3f}" + (", CI above 0" if interval else "") + (
+            f", ahead on ≥ {min_wins}" if min_wins is not None else "")
+        _record({"claim": f"{a} beats {b} ({rule})", "figure": self.verdict(), "passed": not problems,
+                 "mean": self.mean, "low": self.low, "high": self.high, "n": self.n, "wins": self.wins,
+                 "margin": margin})
         if problems:
             raise AssertionError(f"{self.verdict()} -- claim not supported: " + "; ".join(problems))
         return self

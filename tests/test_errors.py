@@ -112,6 +112,23 @@ def ds(labels=True, repeat=False):
 
 
 # (function, bad input, call, error, text in the message)
+
+
+def _with_env(name, value, fn):
+    """Call fn() with the environment variable name set to value, restored afterwards."""
+    import os
+
+    old = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        return fn()
+    finally:
+        if old is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = old
+
+
 CASES = [
     # datasets
     ("load_dataset", "unknown name", lambda: keras_tl.load_dataset("cifar"), ValueError, "Unknown dataset 'cifar'"),
@@ -317,6 +334,10 @@ CASES = [
     ("interval", "confidence outside (0, 1)", lambda: keras_tl.interval([0.5, 0.6], confidence=95), ValueError, "confidence=95 is not allowed"),
     ("compare", "different numbers of scores", lambda: keras_tl.compare([0.8, 0.9], [0.7]), ValueError, "a has 2 scores and b has 1"),
     ("compare", "NaN score", lambda: keras_tl.compare([0.8, float("nan")], [0.7, 0.7]), ValueError, "NaN or infinite"),
+    ("claim", "empty statement", lambda: keras_tl.claim("", True), ValueError, "say in words what is claimed"),
+    ("claim", "a claim that does not hold", lambda: keras_tl.claim("A beats chance", False, "0.21"), AssertionError, "claim not supported: A beats chance (0.21)"),
+    ("seed_offset", "KERAS_TL_SEED_OFFSET not a whole number", lambda: _with_env("KERAS_TL_SEED_OFFSET", "one", keras_tl.seed_offset), ValueError, "KERAS_TL_SEED_OFFSET='one' is not allowed"),
+    ("seed_offset", "KERAS_TL_SEED_OFFSET below 0", lambda: _with_env("KERAS_TL_SEED_OFFSET", "-1", keras_tl.seed_offset), ValueError, "KERAS_TL_SEED_OFFSET='-1' is not allowed"),
     ("seeds_needed", "margin not above 0", lambda: keras_tl.seeds_needed(0.05, margin=0), ValueError, "margin=0 is not allowed"),
     ("stack_models", "build returns no model", lambda: keras_tl.stack_models(lambda seed: "dense", seeds=2), ValueError, "not a keras.Model"),
     ("stack_models", "repeated seeds", lambda: keras_tl.stack_models(lambda seed: dense(), seeds=[1, 1]), ValueError, "distinct seeds"),
