@@ -60,6 +60,8 @@ _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # quiet import: no TensorFl
 
 import sys as _sys
 
+from ._quiet import native_stderr_filtered as _native_stderr_filtered
+
 __version__ = "0.1.0"
 
 # ``python -m keras_tl`` (sys.argv[0] is "-m" while the package is being imported) loads nothing
@@ -71,7 +73,8 @@ _LAZY = _sys.argv[:1] == ["-m"]
 
 def _load_all() -> None:
     """Import every public name (keras_tl._api) into this package."""
-    from . import _api
+    with _native_stderr_filtered():  # TensorFlow's pre-absl start-up notices (keras_tl/_quiet.py)
+        from . import _api
 
     namespace = globals()
     for key, value in vars(_api).items():
