@@ -34,10 +34,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from run_notebooks import ANSI, PROGRESS, set_quick  # scripts/ is on sys.path when this file runs
+
 ROOT = Path(__file__).resolve().parent.parent
-QUICK_LINE = re.compile(r"^QUICK\s*=\s*True\b", re.MULTILINE)
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
-PROGRESS = re.compile(r"\d+/step\b|\d+/\d+ .*- \d+m?s|━")
 
 
 def machine() -> str:
@@ -62,11 +61,7 @@ def execute_one(notebook: Path, offset: int, full: bool, timeout: int) -> dict:
     from nbclient.exceptions import CellExecutionError
 
     nb = nbformat.read(notebook, as_version=4)
-    if full:
-        for cell in nb.cells:
-            if cell.cell_type == "code" and QUICK_LINE.search(cell.source):
-                cell.source = QUICK_LINE.sub("QUICK = False", cell.source, count=1)
-                break
+    set_quick(nb, quick=not full)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(notebook.parent)}})
     error = ""
@@ -85,7 +80,7 @@ def execute_one(notebook: Path, offset: int, full: bool, timeout: int) -> dict:
             text = out.get("text") or out.get("data", {}).get("text/plain", "")
             text = "".join(text) if isinstance(text, list) else text
             printed += [ANSI.sub("", ln).strip() for ln in text.splitlines()
-                        if ln.strip() and not PROGRESS.search(ln)]
+                        if ln.strip() and not PROGRESS.search(ln) and "━" not in ln]
     return {"passed": not error, "error": error, "printed": printed[-12:]}
 
 

@@ -148,3 +148,43 @@ def test_stack_models_rejects_a_build_that_returns_no_model():
 def test_stats_is_public():
     for name in ["over_seeds", "interval", "compare", "seeds_needed", "stack_models", "stats"]:
         assert hasattr(keras_tl, name) and name in keras_tl.__all__
+
+
+@pytest.mark.backend_free  # numpy and a file: no backend code
+def test_check_and_claim_record_each_asserted_claim_with_the_offset(tmp_path, monkeypatch):
+    record = tmp_path / "claims.jsonl"
+    monkeypatch.setenv("KERAS_TL_VERDICTS", str(record))
+    monkeypatch.setenv("KERAS_TL_SEED_OFFSET", "2")
+    compare([0.9, 0.8, 0.85], [0.7, 0.6, 0.7], names=("fe", "scratch")).check(margin=0.1)
+    with pytest.raises(AssertionError, match="claim not supported"):
+        compare([0.9, 0.8, 0.85], [0.7, 0.6, 0.7]).check(margin=0.5)
+    keras_tl.claim("probe beats chance", True, "0.83 vs 0.20")
+    with pytest.raises(AssertionError, match=r"claim not supported: x \(0.1\)"):
+        keras_tl.claim("x", False, "0.1")
+    import json
+
+    rows = [json.loads(line) for line in record.read_text().splitlines()]
+    assert [r["passed"] for r in rows] == [True, False, True, False]
+    assert {r["offset"] for r in rows} == {2}
+    assert rows[0]["claim"] == "fe beats scratch (mean ≥ +0.100, CI above 0)"
+    assert rows[0]["margin"] == 0.1 and rows[0]["n"] == 3 and rows[0]["low"] > 0
+    assert rows[2] == {"offset": 2, "claim": "probe beats chance", "figure": "0.83 vs 0.20", "passed": True}
+
+
+@pytest.mark.backend_free
+def test_nothing_is_recorded_without_the_variable(tmp_path, monkeypatch):
+    monkeypatch.delenv("KERAS_TL_VERDICTS", raising=False)
+    monkeypatch.chdir(tmp_path)
+    keras_tl.claim("y", True)
+    compare([0.9, 0.8], [0.1, 0.2]).check(interval=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.backend_free
+@pytest.mark.parametrize("raw, expected", [(None, 0), ("", 0), ("0", 0), ("2", 2), (" 7 ", 7)])
+def test_seed_offset_reads_the_environment(raw, expected, monkeypatch):
+    if raw is None:
+        monkeypatch.delenv("KERAS_TL_SEED_OFFSET", raising=False)
+    else:
+        monkeypatch.setenv("KERAS_TL_SEED_OFFSET", raw)
+    assert keras_tl.seed_offset() == expected
