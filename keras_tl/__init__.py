@@ -135,7 +135,7 @@ __all__ = [
     "measure_forgetting", "two_head_model",
     "similarity", "SimilarityReport", "coral_distance", "jensen_shannon", "leep", "logme", "measure_similarity", "mmd",
     "ensembles", "Vote", "accuracy", "average_predictions", "ensemble_model", "member_accuracies",
-    "adaptation", "CORAL", "DeepCORAL", "DomainBatches", "adapt_batchnorm", "coral", "coral_loss",
+    "adaptation", "CORAL", "DeepCORAL", "DomainBatches", "ScoreWithOwnStatistics", "adapt_batchnorm", "coral", "coral_loss",
     "pipelines", "image_dataset",
     "folders", "ImageFolder", "image_folder", "text_csv", "check_fit", "saving", "load_model",
     "gradcam", "feature_layers", "grad_cam", "overlay", "plot_grad_cam",

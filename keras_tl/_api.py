@@ -7,7 +7,7 @@ the names are then imported on first use (``keras_tl.__getattr__``).
 # ruff: noqa: F401
 from keras_tl import adaptation, advisor, approaches, backbones, benefits, datasets, ensembles, similarity, source_model, strategies
 from keras_tl import checkpoints, folders, forgetting, interpretation, lr_finder, saving, imagenet, pipelines, schedules, torch_weights, validation, weight_sources
-from keras_tl.adaptation import CORAL, DeepCORAL, DomainBatches, adapt_batchnorm, coral, coral_loss
+from keras_tl.adaptation import CORAL, DeepCORAL, DomainBatches, ScoreWithOwnStatistics, adapt_batchnorm, coral, coral_loss
 from keras_tl.advisor import Recommendation, StrategyHistory, SweepResult, advise, builtin_targets, sweep, train_strategy
 from keras_tl.approaches import SourceReport, develop_source_model, reuse, select_pretrained_model, select_source_task, tune
 from keras_tl.checkpoints import EpochSeed, WeightsFileError, atomic_write, fit_resumable, load_weights

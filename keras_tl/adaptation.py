@@ -57,7 +57,7 @@ from keras import ops
 from .data_input import as_arrays, dataset_xy, is_dataset
 from .validation import check_images, check_xy
 
-__all__ = ["CORAL", "DeepCORAL", "DomainBatches", "adapt_batchnorm", "coral", "coral_loss"]
+__all__ = ["CORAL", "DeepCORAL", "DomainBatches", "ScoreWithOwnStatistics", "adapt_batchnorm", "coral", "coral_loss"]
 
 
 # --------------------------------------------------------------------------- #
@@ -454,3 +454,40 @@ def adapt_batchnorm(model: keras.Model, x, batch_size: int = 256) -> keras.Model
         for layer, (trainable, momentum, _, _) in zip(layers, saved):
             layer.trainable, layer.momentum = trainable, momentum
     return model
+
+
+class ScoreWithOwnStatistics(keras.callbacks.Callback):
+    """A fair held-out score for a network whose BatchNorm layers are still training.
+
+    After a few steps a BatchNorm layer's *moving* statistics (momentum 0.99) still hold much of their
+    initial values, so a network trained from scratch scores near chance in inference mode although it
+    fits its training images: an unfair control. After each epoch this callback re-estimates the
+    statistics on ``x`` (the training images, no labels: :func:`adapt_batchnorm`), then evaluates
+    ``validation_data`` and writes ``val_loss`` and ``val_<metric>`` into the epoch's logs, so ``History``,
+    the progress line, ``EarlyStopping`` and ``ModelCheckpoint`` read the fair score. Training itself is
+    unchanged (training mode uses each batch's own statistics). Put it first in ``callbacks``.
+
+    Example:
+        >>> import keras, numpy as np
+        >>> model = keras.Sequential([keras.Input((4,)), keras.layers.BatchNormalization(),
+        ...                           keras.layers.Dense(2, activation="softmax")])
+        >>> model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+        >>> x, y = np.random.default_rng(0).normal(3, 2, (64, 4)).astype("float32"), np.arange(64) % 2
+        >>> log = model.fit(x, y, epochs=1, verbose=0, callbacks=[ScoreWithOwnStatistics(x, (x, y))])
+        >>> sorted(log.history)
+        ['accuracy', 'loss', 'val_accuracy', 'val_loss']
+    """
+
+    def __init__(self, x, validation_data, batch_size: int = 256):
+        super().__init__()
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            raise ValueError(f"validation_data of type {type(validation_data).__name__} is not allowed: give an "
+                             "(x_val, y_val) pair.")
+        self.x, self.validation_data, self.batch_size = x, tuple(validation_data), batch_size
+
+    def on_epoch_end(self, epoch, logs=None):
+        adapt_batchnorm(self.model, self.x, batch_size=self.batch_size)
+        scores = self.model.evaluate(*self.validation_data, batch_size=self.batch_size, verbose=0, return_dict=True)
+        if logs is not None:
+            logs.update({f"val_{name}": float(value) for name, value in scores.items()})
+

@@ -6,15 +6,19 @@ models with the same architecture learn the target:
 
 * **transfer** -- the source model's conv blocks (up to ``flatten``), frozen, plus a
   new softmax head (feature extraction);
-* **scratch** -- the same layers with random weights, all trained.
+* **scratch** -- the same layers with random weights, all trained. Its held-out score is
+  taken after its BatchNorm statistics are re-estimated on its own training images
+  (:class:`~keras_tl.adaptation.ScoreWithOwnStatistics`): after a few steps the moving
+  statistics still hold their initial values and would make scratch look far worse than
+  it is. The transfer base is frozen and keeps the source statistics throughout.
 
 Their validation learning curves give the start, slope and asymptote of each.
 ``python -m keras_tl tour`` runs it and prints the table.
 
 Example:
     >>> result = run_tour(quick=True, verbose=0)  # doctest: +SKIP
-    >>> result.summaries["transfer"]["start"] > result.summaries["scratch"]["start"]  # doctest: +SKIP
-    True
+    >>> sorted(result.summaries)  # doctest: +SKIP
+    ['scratch', 'transfer']
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from pathlib import Path
 import keras
 
 from . import benefits, strategies
+from .adaptation import ScoreWithOwnStatistics
 from .datasets import TransferTask, transfer_task
 from .source_model import FEATURE_LAYER, pretrain_source_model
 
@@ -95,9 +100,11 @@ def run_tour(
         )
         if verbose:
             print(f"\n== {name}: {model.count_params() - _frozen_params(model):,} trainable parameters ==")
+        # scratch: held-out scores with its BatchNorm statistics re-estimated (a fair control)
+        fair = [ScoreWithOwnStatistics(task.target[0], task.target_val)] if name == "scratch" else []
         history = model.fit(
             *task.target, validation_data=task.target_val, epochs=epochs,
-            batch_size=batch_size, verbose=verbose,
+            batch_size=batch_size, verbose=verbose, callbacks=fair,
         )
         histories[name] = history.history
     summaries = benefits.compare_curves(histories)

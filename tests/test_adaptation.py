@@ -233,3 +233,20 @@ def test_adapt_batchnorm_restores_the_statistics_on_error():
         keras_tl.adapt_batchnorm(model, np.ones((4, 5), "float32"))   # wrong width: the pass fails
     np.testing.assert_array_equal(bn.moving_mean.numpy(), np.zeros(3))
     assert bn.momentum == 0.99
+
+
+def test_score_with_own_statistics_logs_the_score_after_adabn():
+    rng = np.random.default_rng(0)
+    x = rng.normal(4.0, 3.0, (96, 6)).astype("float32")      # far from BatchNorm's initial statistics (0, 1)
+    y = (x[:, 0] > 4.0).astype("int64")
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((6,)), keras.layers.BatchNormalization(name="bn"),
+                              keras.layers.Dense(2, activation="softmax")])
+    model.compile(keras.optimizers.Adam(1e-2), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    log = model.fit(x, y, epochs=2, batch_size=32, verbose=0, validation_data=(x, y),
+                    callbacks=[keras_tl.ScoreWithOwnStatistics(x, (x, y))])
+    bn = model.get_layer("bn")
+    np.testing.assert_allclose(bn.moving_mean.numpy(), x.mean(0), rtol=1e-4, atol=1e-4)   # re-estimated on x
+    loss, acc = model.evaluate(x, y, verbose=0)
+    assert log.history["val_accuracy"][-1] == pytest.approx(acc)
+    assert log.history["val_loss"][-1] == pytest.approx(loss, rel=1e-5)

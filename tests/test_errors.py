@@ -338,6 +338,7 @@ CASES = [
     ("claim", "a claim that does not hold", lambda: keras_tl.claim("A beats chance", False, "0.21"), AssertionError, "claim not supported: A beats chance (0.21)"),
     ("seed_offset", "KERAS_TL_SEED_OFFSET not a whole number", lambda: _with_env("KERAS_TL_SEED_OFFSET", "one", keras_tl.seed_offset), ValueError, "KERAS_TL_SEED_OFFSET='one' is not allowed"),
     ("seed_offset", "KERAS_TL_SEED_OFFSET below 0", lambda: _with_env("KERAS_TL_SEED_OFFSET", "-1", keras_tl.seed_offset), ValueError, "KERAS_TL_SEED_OFFSET='-1' is not allowed"),
+    ("ScoreWithOwnStatistics", "validation_data not an (x, y) pair", lambda: keras_tl.ScoreWithOwnStatistics(X, X), ValueError, "give an (x_val, y_val) pair"),
     ("seeds_needed", "margin not above 0", lambda: keras_tl.seeds_needed(0.05, margin=0), ValueError, "margin=0 is not allowed"),
     ("stack_models", "build returns no model", lambda: keras_tl.stack_models(lambda seed: "dense", seeds=2), ValueError, "not a keras.Model"),
     ("stack_models", "repeated seeds", lambda: keras_tl.stack_models(lambda seed: dense(), seeds=[1, 1]), ValueError, "distinct seeds"),
