@@ -61,6 +61,7 @@ _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # quiet import: no TensorFl
 import sys as _sys
 
 from ._quiet import native_stderr_filtered as _native_stderr_filtered
+from ._quiet import probe_devices as _probe_devices
 
 __version__ = "0.1.0"
 
@@ -75,6 +76,8 @@ def _load_all() -> None:
     """Import every public name (keras_tl._api) into this package."""
     with _native_stderr_filtered():  # TensorFlow's pre-absl start-up notices (keras_tl/_quiet.py)
         from . import _api
+
+        _probe_devices()  # a failed cuInit on a host without a GPU driver is written now, inside the filter
 
     namespace = globals()
     for key, value in vars(_api).items():
