@@ -478,7 +478,9 @@ class ScoreWithOwnStatistics(keras.callbacks.Callback):
         ['accuracy', 'loss', 'val_accuracy', 'val_loss']
     """
 
-    def __init__(self, x, validation_data, batch_size: int = 256):
+    def __init__(self, x: np.ndarray, validation_data: tuple, batch_size: int = 256) -> None:
+        """``x``: the training inputs the statistics are re-estimated on (no labels); ``validation_data``:
+        the ``(x_val, y_val)`` pair that is scored; ``batch_size``: for both passes."""
         super().__init__()
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             raise ValueError(f"validation_data of type {type(validation_data).__name__} is not allowed: give an "
