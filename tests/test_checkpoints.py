@@ -313,8 +313,8 @@ def test_atomic_write_from_two_writers_at_once(tmp_path):
     def writer(text):
         def write(tmp):
             Path(tmp).write_text(text[:500])
-            both_half_way.wait(timeout=30)
-            assert not target.exists()  # neither half-written file is visible
+            assert not target.exists()  # neither half-written file is visible (checked before the barrier:
+            both_half_way.wait(timeout=30)  # after it, the other writer may already have renamed its file)
             Path(tmp).write_text(text)
 
         try:
