@@ -37,7 +37,8 @@ hundred steps, and the model then scores with statistics that do not match
 what it learnt). Frozen is the default: the Keras guide's choice, it costs
 nothing extra, and it keeps the statistics the pretrained weights were
 trained with; notebook 19 measures it against statistics re-estimated on the
-target (:func:`keras_tl.adapt_batchnorm`) and trained at momentum 0.9 and 0.999.
+target (:func:`keras_tl.adapt_batchnorm`) and trained at momentum 0.9 and 0.999
+(128 px, 3 seeds: 0.843, 0.830, 0.833 and 0.747).
 Train the top blocks at a low rate (Adam 1e-4) after a head has learnt on the
 frozen features: at 1e-3 from a new head, MobileNetV2's top blocks collapsed
 to the majority class on the solar cells.
