@@ -42,6 +42,8 @@ one per idea:
   per-class accuracy, top losses (:func:`interpret`).
 * :mod:`keras_tl.low_rank` -- LoRA: low-rank adapters on a frozen base (:func:`lora`, Keras's ``enable_lora``),
   their counts, merging and small adapter files checked against the base.
+* :mod:`keras_tl.cached_fine_tuning` -- fine-tune the top blocks of a backbone on cached activations of its
+  frozen lower part (:func:`split_backbone`, :func:`cached_activations`, :func:`top_model`).
 * :mod:`keras_tl.checkpoints` -- resumable ``fit`` (BackupAndRestore), safe weight loading, atomic writes.
 * :mod:`keras_tl.gradcam` -- Grad-CAM heat maps (:func:`grad_cam`), also through a nested base behind
   preprocessing layers, on TensorFlow and JAX; overlays and their plot.
@@ -161,5 +163,6 @@ __all__ = [
     "solar_cells", "ELPV_CLASSES", "ELPV_FOUR_CLASSES", "ELPV_PAPER", "ElpvLabels", "elpv", "elpv_labels", "elpv_path",
     "real_texts", "SENTIMENT_CLASSES", "SMS_CLASSES", "SNIPPET_SOURCES", "rated_snippet_table", "rated_snippets", "sms_spam",
     "few_shot_faces", "orl_faces", "orl_faces_path",
+    "cached_fine_tuning", "BATCHNORM_MODES", "cached_activations", "split_backbone", "split_points", "top_model",
     "text", *_TEXT_NAMES,
 ]

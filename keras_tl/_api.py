@@ -52,6 +52,8 @@ from keras_tl.pipelines import image_dataset
 from keras_tl.folders import ImageFolder, image_folder
 from keras_tl.saving import load_model
 from keras_tl import gradcam, layer_views, low_rank
+from keras_tl import cached_fine_tuning
+from keras_tl.cached_fine_tuning import BATCHNORM_MODES, cached_activations, split_backbone, split_points, top_model
 from keras_tl.gradcam import feature_layers, grad_cam, overlay, plot_grad_cam
 from keras_tl.layer_views import feature_maps, filter_smoothness, layer_filters, plot_filters, plot_top_activating, top_activating
 from keras_tl.interpretation import Interpretation, TopLosses, interpret

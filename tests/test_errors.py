@@ -66,6 +66,23 @@ def dense(n_in=3, n_out=2, name=None):
     return keras.Sequential([keras.Input((n_in,)), keras.layers.Dense(n_out, activation="softmax")], name=name)
 
 
+def residual():
+    """A tiny functional model with a residual Add: a -> b -> c = a + b -> d (split points: a, c)."""
+    import keras
+
+    inputs = keras.Input((3,))
+    a = keras.layers.Dense(4, name="a")(inputs)
+    b = keras.layers.Dense(4, name="b")(a)
+    c = keras.layers.Add(name="c")([a, b])
+    return keras.Model(inputs, keras.layers.Dense(2, name="d")(c))
+
+
+def unfrozen_lower():
+    lower, _ = keras_tl.split_backbone(residual(), "a")
+    lower.trainable = True
+    return lower
+
+
 def saved_weights(tmp):
     path = Path(tmp) / "w.weights.h5"
     dense(4).save_weights(path)
@@ -303,6 +320,16 @@ CASES = [
     ("adapt_batchnorm", "model without BatchNormalization", lambda: keras_tl.adapt_batchnorm(dense(), F[:, :3]), ValueError, "has no BatchNormalization layer"),
     ("adapt_batchnorm", "batch_size below 2", lambda: keras_tl.adapt_batchnorm(cnn(), X, batch_size=1), ValueError, "batch_size=1 is not allowed"),
     ("adapt_batchnorm", "one input", lambda: keras_tl.adapt_batchnorm(cnn(), X[:1]), ValueError, "give a batch of at least 2 target inputs"),
+    ("split_points", "not a keras.Model", lambda: keras_tl.split_points("MobileNetV2"), ValueError, "backbone of type str is not allowed"),
+    ("split_backbone", "a layer inside a residual block", lambda: keras_tl.split_backbone(residual(), "b"), ValueError, "at_layer='b' is inside a block: more than one tensor crosses"),
+    ("split_backbone", "a name that is no layer", lambda: keras_tl.split_backbone(residual(), "nope"), ValueError, "at_layer='nope' is not a layer of this backbone. Allowed split layers"),
+    ("cached_activations", "a lower part with trainable weights", lambda: keras_tl.cached_activations(unfrozen_lower(), F[:, :3]), ValueError, "cached activations are only valid for a frozen lower part"),
+    ("cached_activations", "batch_size 0", lambda: keras_tl.cached_activations(keras_tl.split_backbone(residual(), "a")[0], F[:, :3], batch_size=0), ValueError, "batch_size=0 is not allowed"),
+    ("cached_activations", "inputs of the wrong shape", lambda: keras_tl.cached_activations(keras_tl.split_backbone(residual(), "a")[0], F), ValueError, "x has samples of shape (4,), but the model takes (3,)"),
+    ("top_model", "unknown batchnorm mode", lambda: keras_tl.top_model(keras_tl.split_backbone(residual(), "a")[1], 2, batchnorm="adapt"), ValueError, "batchnorm='adapt' is not allowed: use one of ['frozen', 'train']"),
+    ("top_model", "momentum outside (0, 1)", lambda: keras_tl.top_model(keras_tl.split_backbone(residual(), "a")[1], 2, batchnorm="train", momentum=1.5), ValueError, "momentum=1.5 is not allowed"),
+    ("top_model", "one class", lambda: keras_tl.top_model(keras_tl.split_backbone(residual(), "a")[1], 1), ValueError, "n_classes=1 is not allowed"),
+    ("top_model", "dropout 1", lambda: keras_tl.top_model(keras_tl.split_backbone(residual(), "a")[1], 2, dropout=1.0), ValueError, "dropout=1.0 is not allowed"),
     ("DeepCORAL", "negative weight", lambda: keras_tl.DeepCORAL(dense(), dense(2), weight=-1), ValueError, "weight=-1 is not allowed"),
     ("DomainBatches", "NaN in source inputs", lambda: keras_tl.DomainBatches(np.full((8, 3), np.nan), Y, np.zeros((8, 3)), batch_size=4), ValueError, "x_source contains NaN"),
     ("DomainBatches", "label of the wrong kind", lambda: keras_tl.DomainBatches(np.zeros((8, 3)), Y + 0.5, np.zeros((8, 3)), batch_size=4), ValueError, "y_source holds the non-integer label 0.5"),
