@@ -50,7 +50,7 @@ from keras_tl.real_texts import SENTIMENT_CLASSES, SMS_CLASSES, SNIPPET_SOURCES,
 from keras_tl.few_shot_faces import orl_faces, orl_faces_path
 from keras_tl.pipelines import image_dataset
 from keras_tl.folders import ImageFolder, image_folder
-from keras_tl.saving import load_model
+from keras_tl.saving import load_model, save_model
 from keras_tl import gradcam, layer_views, low_rank
 from keras_tl.gradcam import feature_layers, grad_cam, overlay, plot_grad_cam
 from keras_tl.layer_views import feature_maps, filter_smoothness, layer_filters, plot_filters, plot_top_activating, top_activating
