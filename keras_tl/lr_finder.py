@@ -323,13 +323,12 @@ def _suggest(lrs: np.ndarray, smoothed: np.ndarray, losses: np.ndarray | None = 
             steepest = float(lrs[skip + w + int(np.argmin(slope))])
         else:
             steepest = float(lrs[skip + int(np.argmin(np.gradient(s, t)))])
-    # Did the loss really fall? The start (first steps) against the batches around the minimum, in units of noise.
+    # Did the loss really fall? The first batches' mean against the smoothed minimum (the raw batches there may
+    # already spike: the average lags), in units of batch noise (the smoothed curve's own spread for beta 0.98).
     head = losses[: skip + w][np.isfinite(losses[: skip + w])]
-    near = losses[max(0, best - w) : best + w + 1]
-    near = near[np.isfinite(near)]
     sigma = _noise(losses)
-    fall = float(np.mean(head) - np.mean(near)) if len(head) and len(near) else 0.0
-    se = sigma * np.sqrt(1.0 / max(len(head), 1) + 1.0 / max(len(near), 1))
+    fall = float(np.mean(head) - finite[best]) if len(head) else 0.0
+    se = sigma * (1.0 / np.sqrt(max(len(head), 1)) + np.sqrt(0.02 / 1.98))
     scale = max(abs(float(np.mean(head))) if len(head) else 0.0, 1e-12)
     falls = best - skip >= 2 and fall > max(3.0 * se, 1e-3 * scale)
     also = f"; also minimum / 10 = {min_div_10:.2e}."

@@ -214,7 +214,8 @@ def test_plot_marks_the_suggestions():
     result = lr_find(model, *_data(), num_steps=10, batch_size=16)
     fig = result.plot()
     labels = [line.get_label() for line in fig.axes[0].lines]
-    assert any(lbl.startswith("steepest (suggestion)") for lbl in labels)
+    assert any(lbl.startswith(f"{result.method} (suggestion)") for lbl in labels)
+    assert any(lbl.startswith("steepest") for lbl in labels)
     assert any(lbl.startswith("minimum / 10") for lbl in labels)
     assert fig.axes[0].get_xscale() == "log"
     assert isinstance(result, LRFinderResult) and "suggestion" in repr(result)
