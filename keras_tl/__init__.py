@@ -33,7 +33,7 @@ one per idea:
   (a ``keras.Model`` trained on labelled source and unlabelled target batches) and AdaBN
   (:func:`adapt_batchnorm`: BatchNorm statistics re-estimated on target images).
 * :mod:`keras_tl.folders` -- your own images: a folder of class sub-folders as arrays or ``tf.data`` (:func:`image_folder`).
-* :mod:`keras_tl.saving` -- :func:`load_model`: ``.keras`` files with keras_tl layers, in a fresh process.
+* :mod:`keras_tl.saving` -- :func:`load_model`: ``.keras`` files with keras_tl layers, in a fresh process; :func:`save_model` saves so they load without warnings.
 * :mod:`keras_tl.pipelines` -- ``tf.data`` input pipelines for images: resized on the fly, shuffled,
   cached and prefetched (:func:`image_dataset`).
 * :mod:`keras_tl.ensembles` -- average the predictions of several models, soft or hard voting.
@@ -146,7 +146,7 @@ __all__ = [
     "ensembles", "Vote", "accuracy", "average_predictions", "ensemble_model", "member_accuracies",
     "adaptation", "CORAL", "DeepCORAL", "DomainBatches", "ScoreWithOwnStatistics", "adapt_batchnorm", "coral", "coral_loss",
     "pipelines", "image_dataset",
-    "folders", "ImageFolder", "image_folder", "text_csv", "check_fit", "saving", "load_model",
+    "folders", "ImageFolder", "image_folder", "text_csv", "check_fit", "saving", "load_model", "save_model",
     "gradcam", "feature_layers", "grad_cam", "overlay", "plot_grad_cam",
     "layer_views", "feature_maps", "filter_smoothness", "layer_filters", "plot_filters", "plot_top_activating", "top_activating",
     "lr_finder", "LRFinderResult", "lr_find",

@@ -50,7 +50,7 @@ from keras_tl.real_texts import SENTIMENT_CLASSES, SMS_CLASSES, SNIPPET_SOURCES,
 from keras_tl.few_shot_faces import orl_faces, orl_faces_path
 from keras_tl.pipelines import image_dataset
 from keras_tl.folders import ImageFolder, image_folder
-from keras_tl.saving import load_model
+from keras_tl.saving import load_model, save_model
 from keras_tl import gradcam, layer_views, low_rank
 from keras_tl import cached_fine_tuning
 from keras_tl.cached_fine_tuning import BATCHNORM_MODES, cached_activations, split_backbone, split_points, top_model

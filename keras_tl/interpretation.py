@@ -151,6 +151,9 @@ class Interpretation:
     def plot_confusion_matrix(self, normalize: bool = False, ax: Any = None, cmap: str = "Blues"):
         """Draw the confusion matrix (counts, or each row as fractions with ``normalize``); return the figure.
 
+        The figure uses Matplotlib's constrained layout and is at least wide enough for its title (two lines),
+        so a plain ``fig.savefig(path)`` keeps the title, the tick labels and the axis labels.
+
         Example:
             >>> fig = Interpretation([[.9, .1], [.6, .4]], [0, 1], ["a", "b"]).plot_confusion_matrix()
             >>> fig.axes[0].get_xlabel()
@@ -163,7 +166,7 @@ class Interpretation:
             cm = cm / np.maximum(cm.sum(1, keepdims=True), 1)
         k = len(self.class_names)
         if ax is None:
-            fig, ax = plt.subplots(figsize=(1.0 + 0.8 * k, 0.8 + 0.8 * k))
+            fig, ax = plt.subplots(figsize=(max(3.4, 1.0 + 0.8 * k), max(3.2, 1.2 + 0.8 * k)), layout="constrained")
         else:
             fig = ax.figure
         ax.imshow(cm, cmap=cmap)
@@ -171,13 +174,14 @@ class Interpretation:
         ax.set_yticks(range(k), self.class_names)
         ax.set_xlabel("predicted")
         ax.set_ylabel("true")
-        ax.set_title(f"Confusion matrix (accuracy {self.accuracy:.3f})")
+        ax.set_title(f"Confusion matrix\n(accuracy {self.accuracy:.3f})")
         top = cm.max() if cm.size else 1
         for i in range(k):
             for j in range(k):
                 text = f"{cm[i, j]:.2f}" if normalize else f"{int(cm[i, j])}"
                 ax.text(j, i, text, ha="center", va="center", fontsize=8, color="white" if cm[i, j] > top / 2 else "black")
-        fig.tight_layout()
+        if fig.get_layout_engine() is None:  # an ax the caller made: lay its figure out once, as before
+            fig.tight_layout()
         return fig
 
     def plot_top_losses(self, k: int = 9, images: Any = None, ncols: int | None = None):

@@ -16,12 +16,23 @@ test is interrupted by an exception.
 
 Two suggestions come back in the :class:`LRFinderResult`, each with its rule:
 
-* ``steepest`` (the ``suggestion``): the rate where the smoothed loss falls
-  fastest, i.e. the most negative slope of the smoothed loss against
-  ``log10(lr)``, looked for up to the minimum of the smoothed loss (skipping
-  the first tenth of the steps, whose averages rest on a few batches);
-* ``min_div_10``: the rate of the smoothed loss's minimum, divided by 10
-  (at the minimum itself training is already on the edge of diverging).
+* ``steepest`` (the ``suggestion`` when the loss falls): the rate where the
+  smoothed loss falls fastest, i.e. the most negative slope of the smoothed
+  loss against ``log10(lr)``, looked for up to the minimum of the smoothed
+  loss (skipping the first tenth of the steps, whose averages rest on a few
+  batches);
+* ``min_div_10``: the rate of the smoothed loss's minimum (after that first
+  tenth), divided by 10 (at the minimum itself training is already on the
+  edge of diverging).
+
+When the loss does **not** fall (before fine-tuning a model whose head already
+fits, the loss is flat within batch noise until the rate is large enough to
+disturb the weights, then rises), both readings are noise: the smoothed
+minimum lands wherever a lucky batch dipped, often in the first steps, and
+a rate at or below ``start_lr`` came out (1e-8 before fine-tuning MobileNetV2
+on elpv). The suggestion is then ``edge / 10``: a tenth of the rate where the
+loss starts to rise, the knee of a flat-then-rising line fitted to every
+batch's loss. ``result.method`` says which rule gave the suggestion.
 
 Example:
     >>> import keras, numpy as np
@@ -59,8 +70,10 @@ class LRFinderResult:
 
     ``lrs`` are the learning rates used, ``losses`` the raw batch losses,
     ``smoothed`` the bias-corrected moving average of them. ``suggestion`` is
-    ``steepest``; ``min_div_10`` is the alternative; ``rule`` says how each
-    was found. ``diverged`` tells whether the test stopped early.
+    ``steepest`` when the loss falls, else a tenth of the rate where it starts
+    to rise (``method`` says which: ``"steepest"``, ``"edge / 10"``, ``"too
+    early"`` or ``"flat"``); ``min_div_10`` is the alternative; ``rule`` says
+    how each was found. ``diverged`` tells whether the test stopped early.
     """
 
     lrs: np.ndarray
@@ -73,24 +86,28 @@ class LRFinderResult:
     start_lr: float
     end_lr: float
     best_index: int = field(default=0)
+    suggested: float | None = None
+    method: str = "steepest"
 
     @property
     def suggestion(self) -> float:
-        """The suggested learning rate: the steepest descent of the smoothed loss."""
-        return self.steepest
+        """The suggested learning rate: the steepest descent of a falling loss, else a tenth of where it rises."""
+        return self.steepest if self.suggested is None else self.suggested
 
     def __repr__(self) -> str:
         return (
             f"LRFinderResult({len(self.lrs)} steps from {self.start_lr:.1e} to {self.lrs[-1]:.1e}"
-            f"{', diverged' if self.diverged else ''}; suggestion (steepest) {self.steepest:.2e}, "
-            f"minimum / 10 {self.min_div_10:.2e})"
+            f"{', diverged' if self.diverged else ''}; suggestion ({self.method}) {self.suggestion:.2e}, "
+            f"steepest {self.steepest:.2e}, minimum / 10 {self.min_div_10:.2e})"
         )
 
     def plot(self, ax: Any = None, skip_end: int = 0):
         """Plot smoothed loss against learning rate (log axis), the raw losses faint, the suggestions marked.
 
         Returns the matplotlib figure. ``skip_end`` leaves out the last points
-        (where the loss shoots up) to keep the interesting part readable.
+        (where the loss shoots up) to keep the interesting part readable. The
+        y-axis spans at least a tenth of the loss and is labelled in plain
+        numbers (no ``1e-13+3.07e-1`` offset on a flat loss).
 
         Example:
             >>> r = LRFinderResult(np.geomspace(1e-4, 1, 5), np.array([2., 1.9, 1.2, 0.9, 3.]),
@@ -100,6 +117,7 @@ class LRFinderResult:
             'log'
         """
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import ScalarFormatter
 
         if ax is None:
             fig, ax = plt.subplots(figsize=(6, 4))
@@ -109,17 +127,28 @@ class LRFinderResult:
         lrs, smoothed = self.lrs[:end], self.smoothed[:end]
         ax.plot(lrs, self.losses[:end], color="tab:blue", alpha=0.25, lw=1, label="batch loss")
         ax.plot(lrs, smoothed, color="tab:blue", lw=2, label="smoothed loss")
-        for lr, style, label in ((self.steepest, "o", "steepest (suggestion)"), (self.min_div_10, "s", "minimum / 10")):
+        marks = [(self.steepest, "o", "tab:red", "steepest"), (self.min_div_10, "s", "tab:green", "minimum / 10")]
+        if self.method == "steepest":
+            marks[0] = (self.steepest, "o", "tab:red", "steepest (suggestion)")
+        else:
+            marks.insert(0, (self.suggestion, "D", "tab:purple", f"{self.method} (suggestion)"))
+        for lr, style, color, label in marks:
             y = float(np.interp(np.log10(lr), np.log10(lrs), smoothed))
-            ax.plot([lr], [y], style, color="tab:red" if style == "o" else "tab:green", ms=8,
-                    label=f"{label}: {lr:.1e}")
+            ax.plot([lr], [y], style, color=color, ms=8, label=f"{label}: {lr:.1e}")
         ax.set_xscale("log")
         ax.set_xlabel("learning rate (log scale)")
         ax.set_ylabel("loss")
         ax.set_title("Learning-rate range test")
-        top = float(np.nanmax(smoothed[: self.best_index + 1])) if len(smoothed) else 1.0
-        low = float(np.nanmin(smoothed)) if len(smoothed) else 0.0
-        ax.set_ylim(low - 0.1 * (top - low + 1e-12), top + 0.5 * (top - low + 1e-12))
+        finite = smoothed[np.isfinite(smoothed)]
+        low = float(finite.min()) if len(finite) else 0.0
+        last = max(self.best_index, int(np.argmin(np.abs(np.log10(lrs) - np.log10(self.suggestion)))))
+        shown = smoothed[: last + 1][np.isfinite(smoothed[: last + 1])]
+        top = float(shown.max()) if len(shown) else low + 1.0
+        span = max(top - low, 0.1 * abs(low), 1e-6)  # a flat loss still gets a readable axis
+        ax.set_ylim(low - 0.1 * span, top + 0.5 * span)
+        formatter = ScalarFormatter(useOffset=False)
+        formatter.set_scientific(False)
+        ax.yaxis.set_major_formatter(formatter)
         ax.legend(fontsize=8)
         return fig
 
@@ -238,28 +267,95 @@ class _CycledBatches(keras.utils.PyDataset):
         return self.x[idx], self.y[idx]
 
 
-def _suggest(lrs: np.ndarray, smoothed: np.ndarray) -> tuple[float, float, int, str]:
+def _noise(losses: np.ndarray) -> float:
+    """Batch-to-batch spread of the raw losses, robust to trends and spikes (median absolute step / 0.954)."""
+    finite = losses[np.isfinite(losses)]
+    if len(finite) < 3:
+        return 0.0
+    return float(np.median(np.abs(np.diff(finite))) / (0.6745 * np.sqrt(2.0)))
+
+
+def _rise_edge(losses: np.ndarray, start: int) -> int:
+    """Index where a flat loss starts to rise: the knee of the best fit ``c + b * max(0, i - e)`` (``b >= 0``).
+
+    Fitted to the raw losses, each clipped at three times the median of the flat start so that a diverging
+    tail does not pull the knee; every batch counts, so the noise of single batches averages out.
+    """
+    y = np.asarray(losses, dtype=float)
+    level = float(np.median(y[: max(start, 3)][np.isfinite(y[: max(start, 3)])])) if np.isfinite(y).any() else 0.0
+    y = np.where(np.isfinite(y), y, np.inf)
+    y = np.minimum(y, level + 3.0 * abs(level) + 1e-12)
+    i = np.arange(len(y), dtype=float)
+    best_e, best_sse = len(y) - 1, np.inf
+    for e in range(start, len(y) - 1):
+        ramp = np.maximum(0.0, i - e)
+        design = np.stack([np.ones_like(i), ramp], axis=1)
+        coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+        if coef[1] < 0:  # a falling ramp is not a rise
+            continue
+        sse = float(np.sum((y - design @ coef) ** 2))
+        if sse < best_sse:
+            best_e, best_sse = e, sse
+    return best_e
+
+
+def _suggest(lrs: np.ndarray, smoothed: np.ndarray, losses: np.ndarray | None = None) -> tuple[float, float, int, str, float, str]:
+    """``(steepest, min_div_10, best, rule, suggestion, method)`` for a measured curve.
+
+    The smoothed loss must *fall* for steepest descent to mean anything. When it does not (a head that
+    already fits, before fine-tuning: the loss is flat within batch noise, then rises), the minimum of the
+    smoothed curve is wherever the noise dipped lowest, often in the first steps, and "steepest" and
+    "minimum / 10" both point at or below ``start_lr`` (1e-8 was suggested for fine-tuning MobileNetV2 on
+    elpv). Then the suggestion is a tenth of the rate where the loss starts to rise (:func:`_rise_edge`).
+    """
+    n = len(lrs)
+    losses = smoothed if losses is None else np.asarray(losses, dtype=float)
     finite = np.where(np.isfinite(smoothed), smoothed, np.inf)
-    best = int(np.argmin(finite))
+    skip = max(1, n // 10)  # the first averages rest on a handful of batches: noise, not slope
+    best = int(np.argmin(finite[skip:]) + skip) if n > skip + 2 else int(np.argmin(finite))
     min_div_10 = float(lrs[best]) / 10
-    skip = max(1, len(lrs) // 10)  # the first averages rest on a handful of batches: noise, not slope
+    w = max(1, n // 25)  # slope across +-w steps: batch noise in the flat start averages out
+    steepest = min_div_10
     if best - skip >= 2:
         s, t = smoothed[skip : best + 1], np.log10(lrs[skip : best + 1])
-        w = max(1, len(lrs) // 25)  # slope across +-w steps: batch noise in the flat start averages out
         if len(s) > 2 * w:
             slope = (s[2 * w :] - s[: -2 * w]) / (t[2 * w :] - t[: -2 * w])
             steepest = float(lrs[skip + w + int(np.argmin(slope))])
         else:
             steepest = float(lrs[skip + int(np.argmin(np.gradient(s, t)))])
+    # Did the loss really fall? The first batches' mean against the smoothed minimum (the raw batches there may
+    # already spike: the average lags), in units of batch noise (the smoothed curve's own spread for beta 0.98).
+    head = losses[: skip + w][np.isfinite(losses[: skip + w])]
+    sigma = _noise(losses)
+    fall = float(np.mean(head) - finite[best]) if len(head) else 0.0
+    se = sigma * (1.0 / np.sqrt(max(len(head), 1)) + np.sqrt(0.02 / 1.98))
+    scale = max(abs(float(np.mean(head))) if len(head) else 0.0, 1e-12)
+    falls = best - skip >= 2 and fall > max(3.0 * se, 1e-3 * scale)
+    also = f"; also minimum / 10 = {min_div_10:.2e}."
+    if falls:
         rule = (f"suggestion = steepest descent: the rate where the smoothed loss falls fastest "
                 f"(most negative d loss / d log10(lr) across +-{w} steps, from step {skip} up to the minimum "
-                f"at {lrs[best]:.2e}): "
-                f"{steepest:.2e}; also minimum / 10 = {min_div_10:.2e}.")
-    else:
-        steepest = min_div_10
-        rule = (f"suggestion = minimum / 10 = {min_div_10:.2e}: the smoothed loss reached its minimum within "
-                f"{best + 1} steps, too early to read a slope; try a lower start_lr or more num_steps.")
-    return steepest, min_div_10, best, rule
+                f"at {lrs[best]:.2e}): {steepest:.2e}" + also)
+        return steepest, min_div_10, best, rule, steepest, "steepest"
+    edge = _rise_edge(losses, skip)
+    spread = float(np.nanmax(finite[np.isfinite(finite)]) - np.nanmin(finite)) if np.isfinite(finite).any() else 0.0
+    if spread <= 1e-6 * scale:
+        suggestion = float(lrs[-1]) / 10
+        rule = (f"the loss did not change over the range (by {spread:.1e}): nothing may be training (check "
+                f"model.trainable_weights), or end_lr is too low. suggestion = last rate / 10 = {suggestion:.2e}"
+                + also)
+        return steepest, min_div_10, best, rule, suggestion, "flat"
+    suggestion = float(lrs[edge]) / 10
+    if edge <= skip:
+        suggestion = float(lrs[0]) / 10
+        rule = (f"suggestion = first rate / 10 = {suggestion:.2e}: the loss rises from the start, too early to "
+                "read a slope; try a lower start_lr" + also)
+        return steepest, min_div_10, best, rule, suggestion, "too early"
+    rule = (f"suggestion = edge / 10 = {suggestion:.2e}: the loss does not fall (it is flat within batch noise, "
+            f"{sigma:.2g} per batch, as when the head already fits before fine-tuning) and starts to rise at "
+            f"{lrs[edge]:.2e}; a tenth of that rate keeps what was learned. Steepest descent ({steepest:.2e}) "
+            "would read noise here" + also)
+    return steepest, min_div_10, best, rule, suggestion, "edge / 10"
 
 
 # --------------------------------------------------------------------------- #
@@ -301,8 +397,10 @@ def lr_find(
         plot: also draw :meth:`LRFinderResult.plot`.
 
     Returns:
-        An :class:`LRFinderResult`; ``.suggestion`` is the steepest descent,
-        ``.min_div_10`` the minimum divided by 10, ``.rule`` says so.
+        An :class:`LRFinderResult`; ``.suggestion`` is the steepest descent of a
+        falling loss, or a tenth of the rate where a flat loss starts to rise
+        (``.method`` says which), ``.min_div_10`` the minimum divided by 10,
+        ``.rule`` says so.
 
     Example:
         >>> import keras, numpy as np
@@ -345,10 +443,12 @@ def lr_find(
         raise ValueError("lr_find ran no batch: the data gave no batches.")
     used = lrs[:n]
     smoothed = np.array(callback.smoothed)
-    steepest, min_div_10, best, rule = _suggest(used, smoothed)
+    losses = np.array(callback.losses)
+    steepest, min_div_10, best, rule, suggested, method = _suggest(used, smoothed, losses)
     result = LRFinderResult(
-        lrs=used, losses=np.array(callback.losses), smoothed=smoothed, steepest=steepest, min_div_10=min_div_10,
+        lrs=used, losses=losses, smoothed=smoothed, steepest=steepest, min_div_10=min_div_10,
         rule=rule, diverged=callback.diverged, start_lr=float(start_lr), end_lr=float(end_lr), best_index=best,
+        suggested=suggested, method=method,
     )
     if plot:
         result.plot()

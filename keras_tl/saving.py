@@ -5,6 +5,13 @@ with Keras when ``keras_tl`` is imported. In a fresh Python process that has not
 ``keras.saving.load_model`` fails with ``TypeError: ... Could not locate class 'Preprocess'``
 (checked on Keras 3.15). :func:`load_model` imports them first, then calls Keras.
 
+:func:`save_model` saves so that loading is quiet: Keras saves a compiled model's optimizer, and an
+optimizer that never took a step (a model compiled for ``evaluate``, or a wrapper around a trained
+model) is saved with 2 variables; loading compiles the model, builds the optimizer for every
+trainable weight (160 for MobileNetV2 and a head) and warns ``Skipping variable loading for optimizer
+'rm_sprop', because it has 160 variables whereas the saved optimizer has 2 variables`` (the CLI's
+saved models did). :func:`save_model` builds the optimizer first, then writes the file atomically.
+
 Example:
     >>> import tempfile, keras
     >>> from keras_tl.datasets import GrayscaleToRGB
@@ -19,7 +26,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["load_model"]
+__all__ = ["load_model", "save_model"]
 
 
 def _register_text_layers() -> bool:
@@ -87,3 +94,41 @@ def load_model(path: str | os.PathLike, safe_mode: bool = True, compile: bool = 
         + ("" if importlib.util.find_spec("keras_hub") else "; keras_tl's text layers need keras-hub (pip install -e '.[text]')")
         + "."
     ) from error
+
+
+def save_model(model, path: str | os.PathLike) -> Path:
+    """``model.save(path)``, with the optimizer built first and the file written atomically; returns the path.
+
+    A compiled model whose optimizer never took a step is saved with an empty optimizer state, and
+    loading it warns that the optimizer's variables do not match (see the module's text). Building the
+    optimizer for the model's trainable weights first saves a state that matches what loading builds,
+    so :func:`load_model` (or ``keras.saving.load_model``) loads it without a warning. The file is
+    written to a temporary name beside ``path`` and renamed, so no half-written model is left behind.
+
+    Example:
+        >>> import tempfile, keras
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        >>> model.compile(loss="mse")
+        >>> path = save_model(model, Path(tempfile.mkdtemp()) / "m.keras")
+        >>> path.name, model.optimizer.built
+        ('m.keras', True)
+    """
+    import keras
+
+    if not isinstance(model, keras.Model):
+        raise ValueError(f"model of type {type(model).__name__} is not allowed: give a keras.Model.")
+    file = Path(path).expanduser()
+    if file.suffix != ".keras":
+        raise ValueError(f"{str(file)!r} is not allowed: give a path ending in .keras (model.save's format).")
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None and getattr(model, "compiled", False) and not optimizer.built:
+        optimizer.build(model.trainable_variables)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    partial = file.with_name(f".{file.stem}.{os.getpid()}.partial.keras")
+    try:
+        model.save(partial)
+        os.replace(partial, file)
+    finally:
+        if partial.exists():
+            partial.unlink()
+    return file

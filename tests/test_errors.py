@@ -407,6 +407,8 @@ CASES = [
     ("check_fit", "grayscale into a 3-channel model", lambda: keras_tl.check_fit(keras_tl.reuse(keras_tl.select_pretrained_model("MobileNetV2", weights=None, input_shape=(32, 32, 3)), 2), X, Y), ValueError, "x is grayscale"),
     ("load_model", "missing file", lambda: keras_tl.load_model("/nonexistent/model.keras"), FileNotFoundError, "No model file"),
     ("load_model", "a file that is not a .keras model", lambda: keras_tl.load_model(__file__), ValueError, "is not a .keras file"),
+    ("save_model", "not a Keras model", lambda: keras_tl.save_model("model", "/tmp/m.keras"), ValueError, "is not allowed: give a keras.Model"),
+    ("save_model", "a path without .keras", lambda: keras_tl.save_model(cnn(), "/tmp/m.h5"), ValueError, "give a path ending in .keras"),
     # validation
     ("check_images", "empty batch", lambda: keras_tl.check_images(X[:0]), ValueError, "x is empty"),
     ("check_labels", "labels of the wrong length", lambda: keras_tl.check_labels(Y, n=3), ValueError, "y has 8 labels but there are 3 samples"),

@@ -102,3 +102,19 @@ def test_bad_input(call, fragment):
 
 def test_public():
     assert keras_tl.interpret is interpret and "interpret" in keras_tl.__all__ and "TopLosses" in keras_tl.__all__
+
+
+@pytest.mark.parametrize("names", [["functional", "defective"], [f"class number {i}" for i in range(6)]])
+def test_confusion_matrix_title_survives_a_plain_savefig(names, tmp_path):
+    """Issue 24: a 2-class plot cut its title ("Confusion matrix (accuracy ...)" wider than the figure)."""
+    k = len(names)
+    interp = Interpretation(np.eye(k)[np.arange(3 * k) % k], np.arange(3 * k) % k, names)
+    fig = interp.plot_confusion_matrix()
+    fig.savefig(tmp_path / "cm.png")  # no bbox_inches="tight": what a user writes
+    renderer = fig.canvas.get_renderer()
+    width, height = fig.bbox.width, fig.bbox.height
+    ax = fig.axes[0]
+    for artist in [ax.title, ax.xaxis.label, ax.yaxis.label, *ax.get_xticklabels(), *ax.get_yticklabels()]:
+        box = artist.get_window_extent(renderer)
+        assert box.x0 >= 0 and box.y0 >= 0 and box.x1 <= width + 0.5 and box.y1 <= height + 0.5, (artist, box, width)
+    assert "accuracy 1.000" in ax.get_title()

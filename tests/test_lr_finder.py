@@ -137,11 +137,75 @@ def test_suggestion_rule_on_a_known_curve():
     lrs = np.geomspace(1e-6, 1, 61)
     t = np.log10(lrs)
     smoothed = 2.0 - np.tanh(2 * (t + 3)) + np.where(t > -1, 40 * (t + 1) ** 2, 0)  # steepest at 1e-3
-    steepest, min_div_10, best, rule = _suggest(lrs, smoothed)
-    assert np.isclose(steepest, 1e-3, rtol=0.05)
+    steepest, min_div_10, best, rule, suggestion, method = _suggest(lrs, smoothed)
+    assert np.isclose(steepest, 1e-3, rtol=0.05) and suggestion == steepest and method == "steepest"
     assert np.isclose(min_div_10, lrs[best] / 10) and -1.5 < np.log10(lrs[best]) < -0.5
-    flat = _suggest(lrs[:10], np.linspace(1, 2, 10))  # rising from the start: no slope to read
-    assert flat[0] == flat[1] == 1e-7 and "too early" in flat[3]
+    rising = _suggest(lrs[:10], np.linspace(1, 2, 10))  # rising from the start: no slope to read
+    assert rising[4] == 1e-7 and rising[5] == "too early" and "too early" in rising[3]
+
+
+def _ema(losses, beta=0.98):
+    avg, out = 0.0, []
+    for n, loss in enumerate(losses, start=1):
+        avg = beta * avg + (1 - beta) * loss
+        out.append(avg / (1 - beta**n))
+    return np.array(out)
+
+
+@pytest.mark.backend_free  # numpy on a given curve
+def test_flat_then_rising_loss_suggests_a_tenth_of_the_edge_not_the_start():
+    """Issue 24: before fine-tuning MobileNetV2 on elpv (a head that already fits), lr_find suggested 1.0e-08.
+
+    The loss is flat within batch noise, then rises: the smoothed minimum is a lucky batch in the first
+    steps, and both old readings (steepest, minimum / 10) landed at or below start_lr. The measured
+    curve's shape: noise 0.1 around 0.33 up to ~5e-5, then rising.
+    """
+    lrs = np.geomspace(1e-7, 1e-2, 70)
+    rng = np.random.default_rng(3)
+    trend = 0.33 + np.where(lrs > 5e-5, 0.25 * np.log10(lrs / 5e-5) ** 2, 0.0)
+    losses = trend + rng.normal(0, 0.1, len(lrs)) * (1 + (lrs > 5e-5))
+    old_best = int(np.argmin(_ema(losses)))
+    steepest, min_div_10, best, rule, suggestion, method = _suggest(lrs, _ema(losses), losses)
+    assert lrs[old_best] / 10 < 1e-6  # the old rule: a tenth of a minimum among the first, noisy steps
+    assert method == "edge / 10" and "flat within batch noise" in rule
+    assert 5e-6 / 3 < suggestion < 5e-6 * 3  # a tenth of where the loss starts to rise (5e-5), within the noise
+
+
+@pytest.mark.backend_free  # numpy on a given curve
+def test_a_loss_that_never_moves_is_called_flat():
+    lrs = np.geomspace(1e-7, 1e-3, 30)
+    losses = np.full(30, 0.3076378703) + np.arange(30) * 1e-14
+    result = _suggest(lrs, _ema(losses), losses)
+    assert result[5] == "flat" and "nothing may be training" in result[3] and np.isclose(result[4], 1e-4)
+
+
+def test_fine_tuning_a_head_that_fits_gets_a_rate_above_start_lr():
+    """The old failure on a small case: a converged model, then fine_tune, then lr_find from 1e-7."""
+    x, y = _data(96)
+    model = _model(trainable=False, fit=False)
+    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=40, batch_size=16, verbose=0)
+    model = fine_tune(model, layers="all")
+    result = lr_find(model, x, y, num_steps=60, batch_size=16, start_lr=1e-7, end_lr=10.0)
+    assert result.suggestion > 1e-6, result.rule
+    assert result.method in ("steepest", "edge / 10")
+
+
+@pytest.mark.backend_free  # matplotlib on a given result
+def test_plot_of_a_flat_loss_has_plain_tick_labels():
+    """Issue 24: the y-axis read `1e-13+3.076378703e-1` (an offset formatter on a flat loss)."""
+    lrs = np.geomspace(1e-7, 1e-3, 30)
+    flat = np.full(30, 0.3076378703) + np.arange(30) * 1e-14
+    r = LRFinderResult(lrs, flat, flat, 1e-8, 1e-8, "rule", False, 1e-7, 1e-3, best_index=0, suggested=1e-4,
+                       method="flat")
+    fig = r.plot()
+    fig.canvas.draw()
+    axis = fig.axes[0].yaxis
+    assert axis.get_major_formatter().get_offset() == ""
+    labels = [t.get_text() for t in axis.get_ticklabels() if t.get_text()]
+    assert labels and not any("e" in t for t in labels), labels
+    low, high = fig.axes[0].get_ylim()
+    assert high - low > 0.01  # a readable span, not 1e-12
 
 
 @pytest.mark.backend_free  # matplotlib; the finder's run is tested above
@@ -150,7 +214,8 @@ def test_plot_marks_the_suggestions():
     result = lr_find(model, *_data(), num_steps=10, batch_size=16)
     fig = result.plot()
     labels = [line.get_label() for line in fig.axes[0].lines]
-    assert any(lbl.startswith("steepest (suggestion)") for lbl in labels)
+    assert any(lbl.startswith(f"{result.method} (suggestion)") for lbl in labels)
+    assert any(lbl.startswith("steepest") for lbl in labels)
     assert any(lbl.startswith("minimum / 10") for lbl in labels)
     assert fig.axes[0].get_xscale() == "log"
     assert isinstance(result, LRFinderResult) and "suggestion" in repr(result)

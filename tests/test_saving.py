@@ -198,3 +198,55 @@ def test_load_model_names_an_unregistered_class(tmp_path):
     keras.saving.get_custom_objects().pop("elsewhere>Twice")  # as in a process that never defined it
     with pytest.raises(ValueError, match="m.keras holds the custom class 'Twice', which is not registered"):
         keras_tl.load_model(tmp_path / "m.keras")
+
+
+def _unstepped_wrapper():
+    """What the CLI saved: a trained model wrapped with its preprocessing and compiled, the optimizer never stepped."""
+    keras.utils.set_random_seed(0)
+    inner = keras.Sequential([keras.Input((6,)), keras.layers.Dense(4, activation="relu"),
+                              keras.layers.Dense(2, activation="softmax")])
+    model = keras.Sequential([keras.Input((6,)), keras.layers.Rescaling(1 / 255), inner])
+    model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])  # default optimizer: rmsprop
+    return model
+
+
+def test_save_model_loads_without_the_optimizer_warning(tmp_path):
+    import warnings
+
+    model = _unstepped_wrapper()
+    model.save(tmp_path / "plain.keras")
+    with warnings.catch_warnings(record=True) as caught:  # the old way: Keras warns on load
+        warnings.simplefilter("always")
+        keras_tl.load_model(tmp_path / "plain.keras")
+    assert any("Skipping variable loading for optimizer" in str(w.message) for w in caught)
+    path = keras_tl.save_model(_unstepped_wrapper(), tmp_path / "sub" / "quiet.keras")
+    assert path == tmp_path / "sub" / "quiet.keras" and [p.name for p in path.parent.iterdir()] == ["quiet.keras"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        loaded = keras_tl.load_model(path)
+    assert not [str(w.message) for w in caught if "optimizer" in str(w.message)]
+    x = np.random.default_rng(0).uniform(0, 255, (4, 6)).astype("float32")
+    loaded.fit(x, np.array([0, 1, 0, 1]), epochs=1, verbose=0)  # compiled and trainable after loading
+
+
+LOAD_QUIETLY = """
+import sys, keras_tl
+keras_tl.load_model(sys.argv[1])
+print("LOADED")
+"""
+
+
+@pytest.mark.slow  # a fresh interpreter importing TensorFlow: `make test` runs it, `make check` does not
+def test_save_model_file_loads_quietly_in_a_fresh_process(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    keras_tl.save_model(_unstepped_wrapper(), tmp_path / "m.keras")
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3",
+           "PYTHONPATH": str(Path(keras_tl.__file__).resolve().parent.parent) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    run = subprocess.run([sys.executable, "-c", LOAD_QUIETLY, str(tmp_path / "m.keras")], capture_output=True,
+                         text=True, cwd=tmp_path, env=env, timeout=120)
+    assert "LOADED" in run.stdout, run.stderr[-3000:]
+    assert "Skipping variable loading" not in run.stderr and "optimizer" not in run.stderr, run.stderr[-3000:]
