@@ -474,6 +474,10 @@ def load_minilm(sequence_length: int = 128) -> tuple[keras.Model, Any]:
     ``BertTextClassifierPreprocessor`` that tokenizes, adds [CLS]/[SEP] and
     pads or **truncates** to ``sequence_length`` tokens. Each call returns a
     fresh copy: load again for every experiment that changes the weights.
+    The default 128 is long for short texts, and padding costs as much as
+    words (3.7x the time of 56 tokens on movie-review snippets): read the
+    length off your texts with :func:`suggest_sequence_length` and set
+    ``preprocessor.sequence_length``.
 
     Example:
         >>> backbone, preprocessor = load_minilm(sequence_length=16)
@@ -664,7 +668,9 @@ def keras_hub_classifier(
     ``k`` transformer layers too, ``None`` everything
     (:func:`set_trainable_top_layers`). A backbone passed in is used, not
     copied: load a fresh one per experiment. Texts longer than
-    ``sequence_length`` tokens are truncated. ``seed`` (optional) seeds the new head's weights.
+    ``sequence_length`` tokens are truncated, shorter ones padded (and the
+    padding is paid for: pick the length with :func:`suggest_sequence_length`).
+    ``fit`` on the returned model shuffles the texts every epoch. ``seed`` (optional) seeds the new head's weights.
 
     Example:
         >>> model = keras_hub_classifier(minilm_path(), n_classes=2, sequence_length=16)
