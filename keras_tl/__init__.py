@@ -100,7 +100,8 @@ _TEXT_NAMES = (
     "BertPoolingClassifier", "EncoderUnavailableError", "HubEncoder", "SequencePooling", "check_texts",
     "encode_texts", "export_tfhub", "export_tfhub_preprocessor", "keras_hub_classifier", "load_minilm",
     "minilm_path", "pooled_encoder",
-    "random_weights_like", "set_trainable_top_layers", "text_features",
+    "random_weights_like", "set_trainable_top_layers", "shuffled_batches", "suggest_sequence_length", "text_features",
+    "token_lengths",
 )
 
 
