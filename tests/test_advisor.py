@@ -172,7 +172,7 @@ def tiny(fashion):
 def test_train_strategy_never_changes_the_base(strategy, base, tiny):
     _, train, val = tiny
     before = [w.copy() for w in base.get_weights()]
-    model, log = advisor.train_strategy(strategy, base, train, val, epochs=2, head_epochs=1, seed=0)
+    model, log = advisor.train_strategy(strategy, base, train, val, epochs=2, head_epochs=1, seed=0, min_head_steps=0)
     assert model.output_shape == (None, 3)
     assert 1 <= len(log["val_accuracy"]) <= 3 and log["seconds"] > 0
     # the same History-like log for every strategy, also the linear ones
@@ -219,17 +219,17 @@ def test_train_strategy_patience_counts_steps(strategy, base, tiny, monkeypatch)
 
     monkeypatch.setattr(keras.callbacks, "EarlyStopping", spy)
     _, train, val = tiny
-    advisor.train_strategy(strategy, base, train, val, epochs=1, head_epochs=1, seed=0)
+    advisor.train_strategy(strategy, base, train, val, epochs=1, head_epochs=1, seed=0, min_head_steps=0)
     assert seen and all(p == advisor.MIN_PATIENCE_STEPS for p in seen)
     seen.clear()
-    advisor.train_strategy(strategy, base, train, val, epochs=1, head_epochs=1, patience=2, seed=0)
+    advisor.train_strategy(strategy, base, train, val, epochs=1, head_epochs=1, patience=2, seed=0, min_head_steps=0)
     assert seen and all(p == 2 for p in seen)
 
 
 @pytest.mark.backend_free  # Recommendation.train calls train_strategy('freeze_first_k'), run above
 def test_recommendation_trains_its_strategy(base, tiny):
     _, train, val = tiny
-    model, log = advisor.advise(6, "low", backbone=base).train(base, train, val, epochs=1, head_epochs=1)
+    model, log = advisor.advise(6, "low", backbone=base).train(base, train, val, epochs=1, head_epochs=1, min_head_steps=0)
     nested = model.layers[1]
     assert not nested.get_layer("block1_conv").trainable and nested.get_layer("block2_conv").trainable
     assert len(log["val_accuracy"]) == 2
@@ -289,3 +289,56 @@ def test_cli_measures_builtin_datasets(capsys):
 def test_cli_bad_input_exits_2_with_a_message(argv, match, capsys):
     assert main(["advise", *argv]) == 2
     assert match in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- #
+# Real-data corrections (issue 24): scratch for a big network, its BatchNorm statistics, the head, progress
+# --------------------------------------------------------------------------- #
+def _big_model(n_params: int) -> keras.Model:
+    """A model with about ``n_params`` parameters (within 9): one Dense layer on 8 inputs, 9 per unit."""
+    inputs = keras.Input((8,))
+    return keras.Model(inputs, keras.layers.Dense(n_params // 9 + 1)(inputs), name="big")
+
+
+@pytest.mark.backend_free  # the advice only: no training
+def test_scratch_is_advised_only_for_a_network_small_enough_for_the_labels():
+    big = _big_model(100 * 2000 + 1)            # over 100 parameters per labelled example (1000 per class, 2 classes)
+    rec = advisor.advise(1000, 0.5, n_classes=2, backbone=big)
+    assert rec.scenario == 3 and rec.strategy == "feature_extraction" and rec.alternative == "scratch"
+    assert rec.freeze_to == 1.0 and rec.learning_rate == 1e-3 and "too many to learn from scratch" in rec.rationale
+    assert advisor.advise(1000, 0.5, n_classes=2, backbone=big, scratch_params_per_sample=None).strategy == "scratch"
+    small = _big_model(100 * 2000 - 100)
+    assert small.count_params() <= 100 * 2000 < big.count_params()
+    assert advisor.advise(1000, 0.5, n_classes=2, backbone=small).strategy == "scratch"
+    assert advisor.advise(1000, 0.5, n_classes=2, backbone="ResNet50").strategy == "scratch"   # a name: no count
+
+
+def test_scratch_scores_with_statistics_re_estimated_on_its_training_images(base, tiny):
+    _, train, val = tiny
+    model, log = advisor.train_strategy("scratch", base, train, val, epochs=1, head_epochs=1, seed=0, verbose=0)
+    bn = [layer for layer in model._flatten_layers() if isinstance(layer, keras.layers.BatchNormalization)][0]
+    # momentum 0.99 and two steps would leave the moving mean near its start (0); re-estimated it is the data's
+    assert float(np.max(np.abs(bn.moving_mean.numpy()))) > 0.05
+    assert set(log.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+
+
+@pytest.mark.backend_free  # the epoch count of a head on cached features; training runs above
+def test_a_head_on_cached_features_trains_at_least_min_head_steps(base, tiny):
+    _, train, val = tiny                        # 18 images, batch 32: one step per epoch
+    _, log = advisor.train_strategy("feature_extraction", base, train, val, epochs=1, head_epochs=1, seed=0,
+                                    verbose=0, min_head_steps=12, patience=100)
+    assert len(log.epoch) == 12
+    _, log = advisor.train_strategy("feature_extraction", base, train, val, epochs=1, head_epochs=1, seed=0,
+                                    verbose=0, min_head_steps=0)
+    assert len(log.epoch) == 2
+
+
+def test_train_strategy_shows_progress_by_default_and_can_be_silenced(base, tiny, capsys):
+    _, train, val = tiny
+    advisor.train_strategy("fine_tune_all", base, train, val, epochs=1, head_epochs=1, seed=0, min_head_steps=0)
+    out = capsys.readouterr().out
+    assert "[fine_tune_all] head on cached features: 1 epochs" in out and "fine-tuning every layer" in out
+    assert "val_accuracy" in out                 # Keras's epoch line of the fine-tuning phase
+    advisor.train_strategy("feature_extraction", base, train, val, epochs=1, head_epochs=1, seed=0, min_head_steps=0,
+                           verbose=0)
+    assert capsys.readouterr().out == ""

@@ -145,7 +145,7 @@ def test_train_head_on_features_same_seed_same_metrics():
 
 def test_train_strategy_same_seed_same_metrics():
     base = keras_tl.feature_extractor(tiny_cnn(), "flatten")
-    logs = [keras_tl.train_strategy("fine_tune_all", base, (X, Y), (X, Y), epochs=1, head_epochs=1, seed=4)[1]
+    logs = [keras_tl.train_strategy("fine_tune_all", base, (X, Y), (X, Y), epochs=1, head_epochs=1, seed=4, min_head_steps=0)[1]
             for _ in range(2)]
     assert logs[0]["val_accuracy"] == logs[1]["val_accuracy"]
 

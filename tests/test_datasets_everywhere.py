@@ -197,8 +197,8 @@ def test_advise_counts_samples_per_class_from_a_dataset(folder, big_folder):
 @pytest.mark.backend_free  # train_strategy reads datasets into arrays (as_arrays) first; its training runs in test_advisor.py
 def test_train_strategy_takes_datasets(folder, arrays):
     ds = dataset(folder)
-    model, log = keras_tl.train_strategy("fine_tune_all", base(), ds, ds, epochs=1, head_epochs=1)
-    same, same_log = keras_tl.train_strategy("fine_tune_all", base(), arrays, arrays, epochs=1, head_epochs=1)
+    model, log = keras_tl.train_strategy("fine_tune_all", base(), ds, ds, epochs=1, head_epochs=1, min_head_steps=0)
+    same, same_log = keras_tl.train_strategy("fine_tune_all", base(), arrays, arrays, epochs=1, head_epochs=1, min_head_steps=0)
     assert model.output_shape == (None, N_CLASSES)  # the class count read from the dataset's labels
     np.testing.assert_allclose(log["val_accuracy"], same_log["val_accuracy"])
     with pytest.raises(ValueError, match="without labels"):
