@@ -133,7 +133,7 @@ __all__ = [
     "available", "backbones", "benefits", "build_source_cnn", "compare_curves", "curve_summary", "datasets",
     "digits", "faces", "FACES_CLASSES", "imagenet_photos", "imagenet_photos_path", "fashion_mnist", "feature_extractor", "format_table", "get_spec", "image_adapter",
     "load_backbone", "load_dataset", "majority_baseline", "plot_learning_curves", "pretrain_source_model",
-    "relabel", "sample_per_class", "select_classes", "sentiment_reviews", "set_trainable", "shift_domain", "source_model", "split_by_class",
+    "relabel", "sample_per_class", "select_classes", "set_trainable", "shift_domain", "source_model", "split_by_class",
     "strategies", "stratified_split", "transfer_task",
     "extract_features", "fine_tune", "fit_logistic_regression", "freeze", "freeze_to", "replace_head",
     "train_head_on_features", "trainable_summary", "unfreeze",

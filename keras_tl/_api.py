@@ -37,7 +37,6 @@ from keras_tl.datasets import (
     relabel,
     sample_per_class,
     select_classes,
-    sentiment_reviews,
     shift_domain,
     split_by_class,
     stratified_split,

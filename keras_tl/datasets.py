@@ -48,7 +48,6 @@ __all__ = [
     "FACES_CLASSES",
     "FASHION_MNIST_CLASSES",
     "FASHION_MNIST_DIRS",
-    "SENTIMENT_DIRS",
     "SHIFT_KINDS",
     "DatasetUnavailableError",
     "GrayscaleToRGB",
@@ -64,7 +63,6 @@ __all__ = [
     "relabel",
     "sample_per_class",
     "select_classes",
-    "sentiment_reviews",
     "shift_domain",
     "split_by_class",
     "stratified_split",
@@ -590,73 +588,8 @@ def adapt_images(
 
 
 # --------------------------------------------------------------------------- #
-# Text: the project's sentiment reviews
+# Text: a CSV of your own
 # --------------------------------------------------------------------------- #
-#: Where :func:`sentiment_reviews` looks for ``reviews.csv``, in order: the copy
-#: installed as package data (``keras_tl/data/sentiment``), then the repository's
-#: ``datasets/sentiment`` (editable installs and clean clones).
-SENTIMENT_DIRS = (
-    Path(__file__).resolve().parent / "data" / "sentiment",
-    Path(__file__).resolve().parent.parent / "datasets" / "sentiment",
-)
-
-
-def sentiment_reviews(path: str | os.PathLike | None = None) -> tuple[tuple[list[str], np.ndarray], tuple[list[str], np.ndarray]]:
-    """Load the project's English review dataset as ``(x_train, y_train), (x_test, y_test)``.
-
-    492 short reviews written for keras-tl (CC0), balanced, with a fixed
-    stratified held-out split (344 train, 148 test; the ``split`` column).
-    Texts are lists of ``str``; labels are ``int64`` arrays, ``1`` positive and
-    ``0`` negative. ``path`` overrides the CSV's location.
-
-    The CSV (UTF-8, with a header row) has the columns ``text``, ``label`` (``0`` or ``1``)
-    and ``split`` (``train`` or ``test``); other columns (``id``) are ignored::
-
-        id,text,label,split
-        0,"The toddler cup really does not spill.",1,train
-
-    For a CSV of your own, with your own column names, labels and no ``split`` column,
-    use :func:`text_csv`.
-
-    Example:
-        >>> (x_train, y_train), (x_test, y_test) = sentiment_reviews()
-        >>> len(x_train), len(x_test), int(y_test.sum())
-        (344, 148, 74)
-    """
-    import csv
-
-    candidates = [Path(path)] if path is not None else [d / "reviews.csv" for d in SENTIMENT_DIRS]
-    found = next((p for p in candidates if p.is_file()), None)
-    if found is None:
-        raise DatasetUnavailableError(
-            f"reviews.csv not found (looked in: {', '.join(str(p) for p in candidates)}). "
-            "It ships with keras-tl: reinstall the package (`pip install -e .` from the repository) "
-            "or pass path= to the CSV."
-        )
-    parts: dict[str, tuple[list[str], list[int]]] = {"train": ([], []), "test": ([], [])}
-    with open(found, newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in ("text", "label", "split") if c not in (reader.fieldnames or [])]
-        if missing:
-            raise ValueError(
-                f"{found} has no column(s) {missing} (columns found: {reader.fieldnames}); sentiment_reviews "
-                "reads the project's own format (text, label 0/1, split train/test). For your own CSV use "
-                "keras_tl.text_csv(path, text_column=..., label_column=..., test_size=0.3)."
-            )
-        for i, row in enumerate(reader):
-            split, label = row["split"], row["label"]
-            label = int(label) if label.strip().lstrip("-").isdigit() else label
-            if split not in parts or label not in (0, 1):
-                raise ValueError(
-                    f"{found} row {i}: split={split!r}, label={label!r}; allowed: split in "
-                    "{'train', 'test'} and label in {0, 1}."
-                )
-            parts[split][0].append(row["text"])
-            parts[split][1].append(label)
-    (xa, ya), (xb, yb) = parts["train"], parts["test"]
-    return (xa, np.asarray(ya, dtype=np.int64)), (xb, np.asarray(yb, dtype=np.int64))
-
-
 def text_csv(
     path: str | os.PathLike,
     text_column: str,

@@ -196,7 +196,6 @@ CASES = [
     ("image_dataset", "a tf.data.Dataset with nothing to map", lambda: keras_tl.image_dataset(ds()), ValueError, "x is already a tf.data.Dataset"),
     ("image_dataset", "shuffle=True for a tf.data.Dataset", lambda: keras_tl.image_dataset(ds(), image_size=32, shuffle=True), ValueError, "shuffle=True is not allowed for a tf.data.Dataset"),
     ("image_dataset", "channels=1 for RGB images", lambda: keras_tl.image_dataset(np.zeros((2, 4, 4, 3)), channels=1), ValueError, "channels=1 is not allowed"),
-    ("sentiment_reviews", "missing CSV", lambda: keras_tl.sentiment_reviews("/nonexistent.csv"), keras_tl.DatasetUnavailableError, "reviews.csv not found"),
     ("fashion_mnist", "folder without the files", lambda: keras_tl.fashion_mnist("/nonexistent"), keras_tl.DatasetUnavailableError, "Fashion-MNIST not found"),
     # backbones
     ("get_spec", "unknown backbone", lambda: keras_tl.get_spec("AlexNet"), ValueError, "Unknown backbone 'AlexNet'"),
@@ -404,7 +403,6 @@ CASES = [
     ("text_csv", "empty text", "tmp:lambda tmp: keras_tl.text_csv(csv_file(tmp, 'text,label\\nok,a\\n,b\\n'), 'text', 'label')", ValueError, "row 3: the text ('text') is empty"),
     ("text_csv", "one label only", "tmp:lambda tmp: keras_tl.text_csv(csv_file(tmp, 'text,label\\nok,a\\nfine,a\\n'), 'text', 'label')", ValueError, "holds one label only ('a')"),
     ("text_csv", "missing file", lambda: keras_tl.text_csv("/nonexistent.csv", "text", "label"), FileNotFoundError, "not found"),
-    ("sentiment_reviews", "a CSV without the split column", "tmp:lambda tmp: keras_tl.sentiment_reviews(csv_file(tmp))", ValueError, "use keras_tl.text_csv"),
     ("check_fit", "one-hot labels with a sparse loss", lambda: keras_tl.check_fit(compiled(dense(4, 3)), F, np.eye(3)[np.arange(40) % 3]), ValueError, "pass y.argmax(axis=1)"),
     ("check_fit", "string labels", lambda: keras_tl.check_fit(dense(4, 3), F, np.array(["a", "b"] * 20)), ValueError, "np.unique(y, return_inverse=True)"),
     ("check_fit", "label at or above the output count", lambda: keras_tl.check_fit(dense(4, 3), F, np.arange(40) % 4), ValueError, "but the model has 3 outputs"),

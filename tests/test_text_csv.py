@@ -1,4 +1,4 @@
-"""keras_tl.text_csv: texts and labels from a CSV of your own; and sentiment_reviews on a CSV of another format."""
+"""keras_tl.text_csv: texts and labels from a CSV of your own."""
 
 import numpy as np
 import pytest
@@ -76,12 +76,3 @@ def test_bad_arguments(tmp_path):
     path = write(tmp_path, "text,label\na,x\nb,y\n")
     with pytest.raises(ValueError, match="test_size=1.5 is not allowed"):
         keras_tl.text_csv(path, "text", "label", test_size=1.5)
-
-
-def test_sentiment_reviews_on_a_csv_without_split_points_to_text_csv(tmp_path):
-    path = write(tmp_path, "text,label\nnice,1\nbad,0\n")
-    with pytest.raises(ValueError, match=r"no column\(s\) \['split'\].*keras_tl.text_csv"):
-        keras_tl.sentiment_reviews(path)
-    path = write(tmp_path, "text,label,split\nnice,pos,train\n", "b.csv")
-    with pytest.raises(ValueError, match="label='pos'"):
-        keras_tl.sentiment_reviews(path)
