@@ -449,7 +449,7 @@ def _train_on_folder(args, rec, base, backbone: str, weights: str | None, data, 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .advisor import train_strategy
+    from .advisor import MIN_HEAD_STEPS, train_strategy
     from .benefits import plot_learning_curves
     from .datasets import stratified_split
     from .saving import save_model
@@ -464,13 +464,14 @@ def _train_on_folder(args, rec, base, backbone: str, weights: str | None, data, 
                      for a in (x, x_test))
     (x_train, y_train), (x_val, y_val) = stratified_split(x, data.y, val_fraction=0.2, seed=args.seed)
     train, val = (x_train, y_train), (x_val, y_val)
-    verbose = 0 if args.quiet else 2
+    verbose = 0 if args.quiet else "auto"  # a line per epoch; one line for a head trained on cached features
     kwargs = dict(n_classes=data.n_classes, epochs=args.epochs, head_epochs=args.epochs, seed=args.seed,
                   verbose=verbose)
     control = "feature_extraction" if rec.strategy == "scratch" else "scratch"
-    print(f"\nTraining {rec.strategy} (advised) and {control} (the control), {args.epochs} epochs per phase, on "
-          f"{len(y_train)} images; the best epoch is picked on {len(y_val)} validation images; both are then scored "
-          f"on the {len(y_test)} test images that neither the advice nor training saw.")
+    print(f"\nTraining {rec.strategy} (advised) and {control} (the control), {args.epochs} epochs per phase (a head on "
+          f"cached features trains at least {MIN_HEAD_STEPS} steps), on {len(y_train)} images; the best epoch is picked "
+          f"on {len(y_val)} validation images; both are then scored on the {len(y_test)} test images that neither the "
+          "advice nor training saw.")
     runs = {}
     for name, strategy in ((f"{rec.strategy} (advised)", rec.strategy), (control, control)):
         if not args.quiet:
