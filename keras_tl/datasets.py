@@ -711,6 +711,13 @@ def _check_size(size, original: str) -> int | None:
     return int(size)
 
 
+def _check_seed(seed, meaning: str = "") -> int:
+    """A split seed: a whole number >= 0 (``meaning`` says what 0 is, for the error message)."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed={seed!r} is not allowed: use a whole number >= 0{meaning}.")
+    return int(seed)
+
+
 def _imagenet_photos_help(why: str) -> str:
     return (
         f"{why} The 100 photos ship in the PyPI package ai-benchmark 0.1.2: install it with "

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .datasets import DatasetUnavailableError, _check_size, _package_dir
+from .datasets import DatasetUnavailableError, _check_seed, _check_size, _package_dir
 
 __all__ = ["ORL_INSTALL", "orl_faces", "orl_faces_path"]
 
@@ -114,13 +114,12 @@ def orl_faces(size: int | None = None, train_per_person: int | None = None, seed
             f"train_per_person={train_per_person!r} is not allowed: use None (all 400 photos) or a whole number "
             f"1..{_PER_PERSON - 1} (photos per person to train on; the rest are the test set)."
         )
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed={seed!r} is not allowed: use a whole number >= 0.")
+    seed = _check_seed(seed)
     x = _photos(size)
     y = np.repeat(np.arange(_PEOPLE, dtype=np.int64), _PER_PERSON)
     if train_per_person is None:
         return np.array(x), y
-    rng = np.random.default_rng(int(seed))
+    rng = np.random.default_rng(seed)
     train = np.concatenate([p * _PER_PERSON + rng.permutation(_PER_PERSON)[:train_per_person] for p in range(_PEOPLE)])
     is_train = np.zeros(len(y), bool)
     is_train[train] = True

