@@ -27,7 +27,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 
 import keras_tl  # noqa: E402
-from keras_tl import advisor  # noqa: E402
+from keras_tl.advisor.sweep import BUILTIN_TARGETS, builtin_targets, sweep
 
 #: Epochs per size: (head_epochs, epochs). Small sets get more epochs: each epoch is only a few steps.
 BUDGET = {10: (30, 30), 100: (15, 15), 1000: (4, 6)}
@@ -36,7 +36,7 @@ BUDGET = {10: (30, 30), 100: (15, 15), 1000: (4, 6)}
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10,100,1000", help="labels per class, comma-separated")
-    parser.add_argument("--targets", default=",".join(advisor.BUILTIN_TARGETS), help="built-in target names")
+    parser.add_argument("--targets", default=",".join(BUILTIN_TARGETS), help="built-in target names")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=None, help="write the Markdown report here (and a .json beside it)")
     args = parser.parse_args(argv)
@@ -48,8 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     task = keras_tl.transfer_task(n_per_class=1, seed=args.seed)
     source = keras_tl.pretrain_source_model(task, seed=args.seed, verbose=0)
     base = keras_tl.feature_extractor(source, "flatten")
-    targets = advisor.builtin_targets(names, n_val=1000, n_test=1000, seed=args.seed)
-    result = advisor.sweep(
+    targets = builtin_targets(names, n_val=1000, n_test=1000, seed=args.seed)
+    result = sweep(
         base, task.source_test[0][:2000], targets, sizes=sizes,
         epochs={n: BUDGET.get(n, (10, 10))[1] for n in sizes},
         head_epochs={n: BUDGET.get(n, (10, 10))[0] for n in sizes},

@@ -43,7 +43,9 @@ import keras_hub
 import numpy as np
 
 import keras_tl
-from keras_tl import text
+from keras_tl.text.classifiers import keras_hub_classifier
+from keras_tl.text.hub import check_texts
+from keras_tl.text.minilm import minilm_path
 
 
 ARMS = {
@@ -83,15 +85,15 @@ def n_params(weights) -> int:
 def build(arm: str, seed: int, sequence_length: int, preprocessor):
     kind, setting, _ = ARMS[arm]
     keras.utils.set_random_seed(seed)
-    backbone = keras_hub.models.BertBackbone.from_preset(str(text.minilm_path()))
+    backbone = keras_hub.models.BertBackbone.from_preset(str(minilm_path()))
     if kind == "lora":
         # trainable_layers=None, as measured (before a fix, lora() left adapters frozen below blocks that
         # set_trainable_top_layers(..., 0) had frozen; see docs/lora.md). lora() freezes all but adapters + head.
-        model = text.keras_hub_classifier(backbone, 2, preprocessor=preprocessor, pooling="mean",
+        model = keras_hub_classifier(backbone, 2, preprocessor=preprocessor, pooling="mean",
                                           trainable_layers=None, sequence_length=sequence_length, seed=seed)
         model = keras_tl.lora(model, setting, layers="attention")
     else:
-        model = text.keras_hub_classifier(backbone, 2, preprocessor=preprocessor, pooling="mean",
+        model = keras_hub_classifier(backbone, 2, preprocessor=preprocessor, pooling="mean",
                                           trainable_layers=setting, sequence_length=sequence_length, seed=seed)
     return model
 
@@ -203,8 +205,8 @@ def main():
         tr, te = rng.permutation(len(y_train))[:args.train], rng.permutation(len(y_test))[:args.test]
         x_train, y_train = [x_train[i] for i in tr], np.asarray(y_train)[tr]
         x_test, y_test = [x_test[i] for i in te], np.asarray(y_test)[te]
-    data = ((text.check_texts(x_train), np.asarray(y_train)), (text.check_texts(x_test), np.asarray(y_test)))
-    tokenizer = keras_hub.models.BertTokenizer.from_preset(str(text.minilm_path()))
+    data = ((check_texts(x_train), np.asarray(y_train)), (check_texts(x_test), np.asarray(y_test)))
+    tokenizer = keras_hub.models.BertTokenizer.from_preset(str(minilm_path()))
     preprocessor = keras_hub.models.BertTextClassifierPreprocessor(tokenizer, sequence_length=args.sequence_length)
     settings = {"model": "all-MiniLM-L6-v2 (keras_tl.text.minilm_path(), KerasHub BertBackbone)",
                 "pooling": "mean", "dropout": 0.1, "epochs": args.epochs, "batch_size": args.batch_size,

@@ -2,7 +2,7 @@
 
 Measures, on 500 human-rated movie-review snippets (``keras_tl.rated_snippets("movies")``): loading
 all-MiniLM-L6-v2 with KerasHub, the sequence length the snippets need
-(``text.suggest_sequence_length``), frozen mean-pooled features at that length and at KerasHub's
+(``suggest_sequence_length``), frozen mean-pooled features at that length and at KerasHub's
 default 128 (what padding costs), one epoch of fine-tuning the top 2 transformer layers, the TF-Hub
 export, and the same features through ``HubEncoder`` on the export.
 
@@ -30,14 +30,13 @@ import keras_tl  # noqa: E402
 
 def main() -> int:
     try:
-        from keras_tl import text
 
-        text.minilm_path()
+        minilm_path()
     except (ImportError, OSError) as exc:
         print(f"cannot run: {exc}", file=sys.stderr)
         return 1
     (x_train, y_train), _ = keras_tl.rated_snippets("movies")
-    x_train, y_train = text.check_texts(x_train[:500]), y_train[:500]
+    x_train, y_train = check_texts(x_train[:500]), y_train[:500]
     texts = x_train
     rows = []
 
@@ -47,25 +46,25 @@ def main() -> int:
         rows.append((label, time.perf_counter() - t0))
         return out
 
-    backbone, pre = timed("load MiniLM (KerasHub, from the wheel's folder)", lambda: text.load_minilm(sequence_length=128))
-    length = timed("suggest_sequence_length (99th percentile of word pieces)", lambda: text.suggest_sequence_length(texts, pre))
+    backbone, pre = timed("load MiniLM (KerasHub, from the wheel's folder)", lambda: load_minilm(sequence_length=128))
+    length = timed("suggest_sequence_length (99th percentile of word pieces)", lambda: suggest_sequence_length(texts, pre))
     timed(f"mean features, {len(texts)} snippets at 128 tokens (first call, with tracing)",
-          lambda: text.text_features(backbone, pre, texts))
-    timed(f"mean features, {len(texts)} snippets at 128 tokens (again)", lambda: text.text_features(backbone, pre, texts))
+          lambda: text_features(backbone, pre, texts))
+    timed(f"mean features, {len(texts)} snippets at 128 tokens (again)", lambda: text_features(backbone, pre, texts))
     pre.sequence_length = length
     timed(f"mean features, {len(texts)} snippets at {length} tokens (first call, with tracing)",
-          lambda: text.text_features(backbone, pre, texts))
-    feats = timed(f"mean features, {len(texts)} snippets at {length} tokens (again)", lambda: text.text_features(backbone, pre, texts))
+          lambda: text_features(backbone, pre, texts))
+    feats = timed(f"mean features, {len(texts)} snippets at {length} tokens (again)", lambda: text_features(backbone, pre, texts))
     keras.utils.set_random_seed(0)
-    model = text.keras_hub_classifier(text.load_minilm(sequence_length=length)[0], 2, preprocessor=pre, trainable_layers=2)
+    model = keras_hub_classifier(load_minilm(sequence_length=length)[0], 2, preprocessor=pre, trainable_layers=2)
     model.compile(optimizer=keras.optimizers.Adam(5e-5), loss="sparse_categorical_crossentropy")
     timed(f"fine-tune top 2 layers, 1st epoch ({len(x_train)} snippets, batch 32, {length} tokens)",
           lambda: model.fit(x_train, y_train, epochs=1, batch_size=32, verbose=0))
     timed("fine-tune top 2 layers, 2nd epoch",
           lambda: model.fit(x_train, y_train, epochs=1, batch_size=32, verbose=0))
-    folder = timed("export_tfhub", lambda: text.export_tfhub(backbone, tempfile.mkdtemp() + "/minilm"))
-    encoder = timed("HubEncoder load of the export", lambda: text.HubEncoder(str(folder), output="mean"))
-    tokens = pre(text.check_texts(texts))
+    folder = timed("export_tfhub", lambda: export_tfhub(backbone, tempfile.mkdtemp() + "/minilm"))
+    encoder = timed("HubEncoder load of the export", lambda: HubEncoder(str(folder), output="mean"))
+    tokens = pre(check_texts(texts))
     hub_feats = timed(f"HubEncoder mean features, {len(texts)} snippets", lambda: np.asarray(encoder({
         "input_word_ids": tokens["token_ids"], "input_mask": tokens["padding_mask"],
         "input_type_ids": tokens["segment_ids"]})))

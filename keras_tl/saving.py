@@ -14,7 +14,7 @@ saved models did). :func:`save_model` builds the optimizer first, then writes th
 
 Example:
     >>> import tempfile, keras
-    >>> from keras_tl.datasets import GrayscaleToRGB
+    >>> from keras_tl import GrayscaleToRGB
     >>> path = Path(tempfile.mkdtemp()) / "m.keras"
     >>> keras.Sequential([keras.Input((4, 4)), GrayscaleToRGB()]).save(path)
     >>> load_model(path).output_shape
@@ -24,7 +24,13 @@ Example:
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+
+# Importing these modules registers their layers with Keras (load_model needs them registered).
+from keras_tl.data import adapters  # noqa: F401
+from keras_tl.models import backbones  # noqa: F401
+from keras_tl.transfer import adaptation, ensembles, forgetting, schedules  # noqa: F401
 
 __all__ = ["load_model", "save_model"]
 
@@ -35,7 +41,7 @@ def _register_text_layers() -> bool:
 
     if importlib.util.find_spec("keras_hub") is None:
         return False
-    from . import text  # noqa: F401  (seconds to import: only when a file needs it)
+    from keras_tl import text  # noqa: F401  (seconds to import: only when a file needs it)
 
     return True
 
@@ -68,9 +74,6 @@ def load_model(path: str | os.PathLike, safe_mode: bool = True, compile: bool = 
             f"{str(file)!r} is not a .keras file; allowed: a file saved with model.save('name.keras') "
             "(weights files, .weights.h5, load with model.load_weights or keras_tl.load_weights)."
         )
-    import re
-
-    from . import adaptation, backbones, datasets, ensembles, forgetting, schedules  # noqa: F401  (register layers)
 
     def unknown_class(exc: Exception) -> str | None:
         match = re.search(r"Could not locate (?:class|function) '([^']+)'", str(exc))

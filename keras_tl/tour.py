@@ -8,7 +8,7 @@ models with the same architecture learn the target:
   new softmax head (feature extraction);
 * **scratch** -- the same layers with random weights, all trained. Its held-out score is
   taken after its BatchNorm statistics are re-estimated on its own training images
-  (:class:`~keras_tl.adaptation.ScoreWithOwnStatistics`): after a few steps the moving
+  (:class:`~keras_tl.ScoreWithOwnStatistics`): after a few steps the moving
   statistics still hold their initial values and would make scratch look far worse than
   it is. The transfer base is frozen and keeps the source statistics throughout.
 
@@ -28,10 +28,11 @@ from pathlib import Path
 
 import keras
 
-from . import benefits, strategies
-from .adaptation import ScoreWithOwnStatistics
-from .datasets import TransferTask, transfer_task
-from .source_model import FEATURE_LAYER, pretrain_source_model
+from keras_tl.data.tasks import TransferTask, transfer_task
+from keras_tl.measure import benefits
+from keras_tl.models.source_model import FEATURE_LAYER, pretrain_source_model
+from keras_tl.transfer.adaptation import ScoreWithOwnStatistics
+from keras_tl.transfer.heads import add_head, architecture_only, feature_extractor
 
 __all__ = ["TourResult", "run_tour"]
 
@@ -83,11 +84,11 @@ def run_tour(
     task = transfer_task(n_per_class=n_per_class, n_val=1000 if quick else None, seed=seed)
     source = pretrain_source_model(task, epochs=source_epochs, seed=seed, verbose=verbose)
 
-    base = strategies.feature_extractor(source, FEATURE_LAYER)  # frozen, pretrained
+    base = feature_extractor(source, FEATURE_LAYER)  # frozen, pretrained
     models = {
-        "transfer": strategies.add_head(base, task.n_target_classes, name="transfer"),
-        "scratch": strategies.add_head(
-            strategies.architecture_only(base, seed=seed), task.n_target_classes, name="scratch"
+        "transfer": add_head(base, task.n_target_classes, name="transfer"),
+        "scratch": add_head(
+            architecture_only(base, seed=seed), task.n_target_classes, name="scratch"
         ),
     }
     histories = {}

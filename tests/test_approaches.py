@@ -3,7 +3,7 @@ import pytest
 
 import keras
 import keras_tl
-from keras_tl import approaches
+from keras_tl.transfer import approaches
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 import pytest
 
-from keras_tl import benefits
+from keras_tl.measure import benefits
 
 
 def test_curve_summary_from_history_dict_and_list():

@@ -1,4 +1,4 @@
-"""Fine-tuning the top blocks on cached activations (keras_tl.cached_fine_tuning).
+"""Fine-tuning the top blocks on cached activations (keras_tl.transfer.cached_fine_tuning).
 
 A tiny MobileNetV2 (alpha 0.35, 32x32, random weights) built once per module; each test that
 changes weights or flags builds its own copy. Nothing here loads the real weights or a data set.
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import keras
-from keras_tl import cached_fine_tuning as cft
+from keras_tl.transfer import cached_fine_tuning as cft
 
 
 def mobilenet(pooling="avg"):

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 import keras_tl
-from keras_tl import source_model
-from keras_tl.checkpoints import EpochSeed, WeightsFileError, atomic_write, fit_resumable, load_weights
-from keras_tl.datasets import TransferTask
+from keras_tl.models.source_model import pretrain_source_model
+from keras_tl.core.checkpoints import EpochSeed, WeightsFileError, atomic_write, fit_resumable, load_weights
+from keras_tl.data.tasks import TransferTask
 
 RNG = np.random.default_rng(0)
 X = RNG.integers(0, 255, (48, 28, 28)).astype("uint8")
@@ -114,7 +114,7 @@ def test_pretrain_source_model_resumes(tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_TL_CACHE", str(tmp_path / "cache"))
     args = dict(task=small_task(), epochs=3, batch_size=16, seed=0, cache=False, verbose=0)
     with pytest.warns(UserWarning, match="does not clearly beat"):
-        whole = source_model.pretrain_source_model(checkpoint_dir=tmp_path / "a", **args)
+        whole = pretrain_source_model(checkpoint_dir=tmp_path / "a", **args)
 
     original = EpochSeed.on_epoch_end
 
@@ -124,11 +124,11 @@ def test_pretrain_source_model_resumes(tmp_path, monkeypatch):
 
     monkeypatch.setattr(EpochSeed, "on_epoch_end", die_after_first, raising=False)
     with pytest.raises(Interrupt):
-        source_model.pretrain_source_model(checkpoint_dir=tmp_path / "b", **args)
+        pretrain_source_model(checkpoint_dir=tmp_path / "b", **args)
     monkeypatch.setattr(EpochSeed, "on_epoch_end", original, raising=False)
     assert json.loads((tmp_path / "b" / "training_metadata.json").read_text())["epoch"] == 1  # one epoch completed
     with pytest.warns(UserWarning, match="does not clearly beat"):
-        resumed = source_model.pretrain_source_model(checkpoint_dir=tmp_path / "b", **args)
+        resumed = pretrain_source_model(checkpoint_dir=tmp_path / "b", **args)
     assert_same_weights(whole.get_weights(), resumed.get_weights())
 
 
@@ -346,15 +346,15 @@ def test_source_model_cache_interrupted_write_and_corrupt_file(tmp_path, monkeyp
 
     monkeypatch.setattr(keras.Model, "save", save_half_then_die)
     with pytest.raises(Interrupt):
-        source_model.pretrain_source_model(**args)
+        pretrain_source_model(**args)
     assert not cache.exists() or os.listdir(cache) == []  # no broken cache, no temp file
     monkeypatch.setattr(keras.Model, "save", real_save)
 
-    model = source_model.pretrain_source_model(**args)
+    model = pretrain_source_model(**args)
     (path,) = cache.glob("*.keras")
     path.write_bytes(path.read_bytes()[:100])  # corrupted on disk
     with pytest.warns(UserWarning, match="cannot be loaded.*trained again"):
-        again = source_model.pretrain_source_model(**args)
+        again = pretrain_source_model(**args)
     assert_same_weights(model.get_weights(), again.get_weights())
     assert keras.saving.load_model(path) is not None  # the cache was rewritten whole
 

@@ -8,7 +8,8 @@ import pytest
 from PIL import Image
 
 import keras_tl
-from keras_tl.__main__ import _balanced_accuracy, main
+from keras_tl.cli import main
+from keras_tl.cli.commands import _balanced_accuracy
 
 
 @pytest.mark.slow  # the tour, a whole path end to end: `make test` runs it, `make check` does not

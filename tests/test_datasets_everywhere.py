@@ -14,7 +14,7 @@ keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")
 
 import keras_tl  # noqa: E402
-from keras_tl.data_input import as_arrays, label_counts  # noqa: E402
+from keras_tl.core.data_input import as_arrays, label_counts  # noqa: E402
 
 N_CLASSES, PER_CLASS, SIZE = 3, 6, 28
 
@@ -230,7 +230,7 @@ def test_measure_forgetting_takes_datasets(folder, arrays):
         source = cnn()
         target = keras_tl.add_head(keras_tl.feature_extractor(source, "flatten", trainable=True), N_CLASSES)
         target.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-        fit = (data, None) if keras_tl.data_input.is_dataset(data) else data
+        fit = (data, None) if keras_tl.core.data_input.is_dataset(data) else data
         return keras_tl.measure_forgetting(source, target, evaluate, evaluate, *fit, epochs=1, verbose=0, seed=0,
                                            shuffle=False, batch_size=6)
 

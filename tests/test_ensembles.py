@@ -1,10 +1,10 @@
-"""keras_tl.ensembles: soft and hard voting, the class check, one API for image and text models."""
+"""keras_tl.transfer.ensembles: soft and hard voting, the class check, one API for image and text models."""
 
 import keras
 import numpy as np
 import pytest
 
-from keras_tl.ensembles import Vote, accuracy, average_predictions, ensemble_model, member_accuracies
+from keras_tl.transfer.ensembles import Vote, accuracy, average_predictions, ensemble_model, member_accuracies
 
 A = np.array([[0.9, 0.1, 0.0], [0.2, 0.5, 0.3], [0.1, 0.1, 0.8]])
 B = np.array([[0.5, 0.4, 0.1], [0.1, 0.2, 0.7], [0.3, 0.3, 0.4]])
@@ -94,7 +94,7 @@ def test_ensemble_model_checks_members():
 
 def test_same_api_for_text_models(tiny_hub):
     pytest.importorskip("keras_hub", reason="the text extra (keras-hub) is not installed")
-    from keras_tl.text import HubEncoder, check_texts
+    from keras_tl.text.hub import HubEncoder, check_texts
 
     def text_model(seed):
         keras.utils.set_random_seed(seed)

@@ -1,4 +1,4 @@
-"""Freezing, fine-tuning, head replacement and the cached-features fast path (keras_tl.strategies).
+"""Freezing, fine-tuning, head replacement and the cached-features fast path (keras_tl.transfer.freezing).
 
 Everything runs on ``build_source_cnn`` with random weights and tiny random
 images; nothing here loads a data set or trains the real source model.
@@ -10,8 +10,10 @@ import numpy as np
 import pytest
 
 import keras
-from keras_tl import strategies
-from keras_tl.source_model import build_source_cnn
+from keras_tl.transfer.features import extract_features, fit_logistic_regression, train_head_on_features
+from keras_tl.transfer.freezing import fine_tune, freeze, freeze_to, trainable_summary, unfreeze
+from keras_tl.transfer.heads import add_head, feature_extractor, replace_head
+from keras_tl.models.source_model import build_source_cnn
 
 # The countable layers (InputLayer excluded) of build_source_cnn, bottom to top.
 SOURCE_LAYERS = [
@@ -34,8 +36,8 @@ def images(n, seed=0):
 
 
 def head_model(n_classes=3):
-    base = strategies.feature_extractor(build_source_cnn(), "flatten")
-    return strategies.add_head(base, n_classes), base
+    base = feature_extractor(build_source_cnn(), "flatten")
+    return add_head(base, n_classes), base
 
 
 def compiled_head_model(optimizer=None, n_classes=3):
@@ -97,27 +99,27 @@ def n_params(weights):
     ],
 )
 def test_freeze_to_flat_model_freezes_exactly_the_bottom_k_layers(k, n_frozen):
-    model = strategies.freeze_to(build_source_cnn(), k)
+    model = freeze_to(build_source_cnn(), k)
     assert flags(model) == expected_flags(SOURCE_LAYERS, n_frozen)
 
 
 def test_freeze_to_int_one_and_float_one_differ():
     # 1 is "one layer", 1.0 is "all of them".
-    assert [n for n, t in flags(strategies.freeze_to(build_source_cnn(), 1)).items() if not t and n not in BN] == [
+    assert [n for n, t in flags(freeze_to(build_source_cnn(), 1)).items() if not t and n not in BN] == [
         "add_channel"
     ]
-    assert not any(flags(strategies.freeze_to(build_source_cnn(), 1.0)).values())
+    assert not any(flags(freeze_to(build_source_cnn(), 1.0)).values())
 
 
 def test_freeze_to_block1_trainable_weights():
-    model = strategies.freeze_to(build_source_cnn(), "block1")
+    model = freeze_to(build_source_cnn(), "block1")
     assert sorted(w.path for w in model.trainable_weights) == sorted(
         ["block2_conv/kernel", "fc/kernel", "fc/bias", "predictions/kernel", "predictions/bias"]
     )
 
 
 def test_freeze_to_train_bn():
-    model = strategies.freeze_to(build_source_cnn(), "block1", train_bn=True)
+    model = freeze_to(build_source_cnn(), "block1", train_bn=True)
     assert flags(model) == expected_flags(SOURCE_LAYERS, 6, train_bn=True)
     assert model.get_layer("block1_bn").trainable is False  # below the cut: frozen even with train_bn
     paths = {w.path for w in model.trainable_weights}
@@ -125,9 +127,9 @@ def test_freeze_to_train_bn():
     assert not any(p.startswith("block1_") for p in paths)
     assert not any("moving" in p for p in paths)
 
-    strategies.freeze_to(model, 0, train_bn=True)
+    freeze_to(model, 0, train_bn=True)
     assert all(flags(model).values())
-    strategies.freeze_to(model, 0)  # default train_bn=False freezes BN again
+    freeze_to(model, 0)  # default train_bn=False freezes BN again
     assert {name for name, t in flags(model).items() if not t} == BN
     assert not any("_bn/" in w.path for w in model.trainable_weights)
 
@@ -139,7 +141,7 @@ def test_freeze_to_train_bn():
 )
 def test_freeze_to_on_add_head_model_counts_base_layers_and_keeps_head_trainable(k, n_frozen):
     model, base = head_model()
-    strategies.freeze_to(model, k)
+    freeze_to(model, k)
     assert flags(base) == expected_flags(BASE_LAYERS, n_frozen)
     head = model.get_layer("head")
     assert head.trainable
@@ -151,9 +153,9 @@ def test_freeze_to_on_add_head_model_counts_base_layers_and_keeps_head_trainable
 
 def test_freeze_to_on_add_head_model_train_bn():
     model, base = head_model()
-    strategies.freeze_to(model, "block1", train_bn=True)
+    freeze_to(model, "block1", train_bn=True)
     assert flags(base) == expected_flags(BASE_LAYERS, 6, train_bn=True)
-    strategies.freeze_to(model, "block1")
+    freeze_to(model, "block1")
     assert flags(base) == expected_flags(BASE_LAYERS, 6)
 
 
@@ -168,7 +170,7 @@ BAD_K = [
 
 
 def _odd_state_flat():
-    model = strategies.freeze_to(build_source_cnn(), "block1", train_bn=True)
+    model = freeze_to(build_source_cnn(), "block1", train_bn=True)
     model.get_layer("fc").trainable = False  # an irregular state freeze_to would never produce
     model.get_layer("block1_relu").trainable = True
     return model
@@ -180,7 +182,7 @@ def test_freeze_to_rejects_bad_k_and_changes_nothing(k, shown):
     before = all_flags(model)
     before_weights = [w.path for w in model.trainable_weights]
     with pytest.raises(ValueError, match=re.escape(shown)) as err:
-        strategies.freeze_to(model, k)
+        freeze_to(model, k)
     if k == "nope":
         assert "Blocks: ['block1', 'block2']" in str(err.value)
     assert all_flags(model) == before
@@ -192,35 +194,35 @@ def test_freeze_to_rejects_bad_k_and_changes_nothing(k, shown):
 def test_freeze_to_on_add_head_model_rejects_k_beyond_the_base(k, shown):
     # "fc" and "predictions" were cut off the source model: they are not layers of the base.
     model, base = head_model()
-    strategies.freeze_to(model, "block2", train_bn=True)
+    freeze_to(model, "block2", train_bn=True)
     base.get_layer("rescale").trainable = True
     before = all_flags(model)
     with pytest.raises(ValueError, match=re.escape(shown)):
-        strategies.freeze_to(model, k)
+        freeze_to(model, k)
     assert all_flags(model) == before
 
 
 def test_freeze_to_error_message_counts_the_layers():
     with pytest.raises(ValueError, match="has 14 layers"):
-        strategies.freeze_to(build_source_cnn(), 15)
+        freeze_to(build_source_cnn(), 15)
     model, _ = head_model()
     with pytest.raises(ValueError, match="has 11 layers"):
-        strategies.freeze_to(model, 12)
+        freeze_to(model, 12)
 
 
 # --------------------------------------------------------------------------- #
 # 3. freeze and unfreeze
 # --------------------------------------------------------------------------- #
 def test_freeze_flat_model_leaves_only_the_last_layer_trainable():
-    model = strategies.freeze(strategies.unfreeze(build_source_cnn(), train_bn=True))
+    model = freeze(unfreeze(build_source_cnn(), train_bn=True))
     assert flags(model) == {name: name == "predictions" for name in SOURCE_LAYERS}
     assert [w.path for w in model.trainable_weights] == ["predictions/kernel", "predictions/bias"]
 
 
 def test_freeze_add_head_model_leaves_only_the_head_trainable():
     model, base = head_model()
-    strategies.unfreeze(model, train_bn=True)
-    strategies.freeze(model)
+    unfreeze(model, train_bn=True)
+    freeze(model)
     assert not any(flags(base).values())
     assert base.trainable_weights == []
     assert model.get_layer("head").trainable
@@ -234,13 +236,13 @@ def test_unfreeze_makes_everything_but_bn_trainable(nested):
         model, stack = head_model()
     else:
         model = stack = build_source_cnn()
-    strategies.freeze(model)
-    strategies.unfreeze(model)
+    freeze(model)
+    unfreeze(model)
     names = BASE_LAYERS if nested else SOURCE_LAYERS
     assert flags(stack) == expected_flags(names, 0)
     if nested:
         assert all(flags(model).values())  # the base and the head
-    strategies.unfreeze(model, train_bn=True)
+    unfreeze(model, train_bn=True)
     assert all(flags(stack).values())
     trainable_ids = set(map(id, model.trainable_weights))
     for bn in BN:
@@ -255,7 +257,7 @@ def test_unfreeze_makes_everything_but_bn_trainable(nested):
 def test_fine_tune_default_lowers_learning_rate_tenfold_and_unfreezes_all_but_bn():
     model, base = compiled_head_model()
     old_optimizer = model.optimizer
-    out = strategies.fine_tune(model)
+    out = fine_tune(model)
     assert out is model
     assert lr_of(model) == pytest.approx(1e-4, rel=1e-5)
     assert isinstance(model.optimizer, keras.optimizers.Adam)
@@ -267,19 +269,19 @@ def test_fine_tune_default_lowers_learning_rate_tenfold_and_unfreezes_all_but_bn
 
 def test_fine_tune_explicit_learning_rate_wins_over_lr_factor():
     model, _ = compiled_head_model()
-    strategies.fine_tune(model, learning_rate=3e-5, lr_factor=0.5)
+    fine_tune(model, learning_rate=3e-5, lr_factor=0.5)
     assert lr_of(model) == pytest.approx(3e-5, rel=1e-5)
 
 
 def test_fine_tune_lr_factor():
     model, _ = compiled_head_model()
-    strategies.fine_tune(model, lr_factor=0.5)
+    fine_tune(model, lr_factor=0.5)
     assert lr_of(model) == pytest.approx(5e-4, rel=1e-5)
 
 
 def test_fine_tune_keeps_optimizer_class_and_settings():
     model, _ = compiled_head_model(keras.optimizers.SGD(0.01, momentum=0.9, nesterov=True))
-    strategies.fine_tune(model)
+    fine_tune(model)
     assert type(model.optimizer) is keras.optimizers.SGD
     assert lr_of(model) == pytest.approx(1e-3, rel=1e-5)
     assert model.optimizer.momentum == pytest.approx(0.9)
@@ -288,7 +290,7 @@ def test_fine_tune_keeps_optimizer_class_and_settings():
 
 def test_fine_tune_uncompiled_model_with_learning_rate():
     model, base = head_model()
-    strategies.fine_tune(model, learning_rate=2e-4)
+    fine_tune(model, learning_rate=2e-4)
     assert isinstance(model.optimizer, keras.optimizers.Adam)
     assert lr_of(model) == pytest.approx(2e-4, rel=1e-5)
     assert flags(base) == expected_flags(BASE_LAYERS, 0)
@@ -304,15 +306,15 @@ def test_fine_tune_uncompiled_model_with_learning_rate():
 )
 def test_fine_tune_unfreezes_exactly_the_top_layers(layers, first_trainable):
     model, base = compiled_head_model()
-    strategies.freeze(model)
-    strategies.fine_tune(model, layers=layers)
+    freeze(model)
+    fine_tune(model, layers=layers)
     assert flags(base) == expected_flags(BASE_LAYERS, first_trainable)
     assert model.get_layer("head").trainable
 
 
 def test_fine_tune_train_bn():
     model, base = compiled_head_model()
-    strategies.fine_tune(model, layers="block2", train_bn=True)
+    fine_tune(model, layers="block2", train_bn=True)
     assert flags(base) == expected_flags(BASE_LAYERS, 6, train_bn=True)
 
 
@@ -320,7 +322,7 @@ def _fine_tune_raises(model, match, **kwargs):
     before = all_flags(model)
     optimizer = getattr(model, "optimizer", None)
     with pytest.raises(ValueError, match=match):
-        strategies.fine_tune(model, **kwargs)
+        fine_tune(model, **kwargs)
     assert all_flags(model) == before
     assert getattr(model, "optimizer", None) is optimizer
 
@@ -328,20 +330,20 @@ def _fine_tune_raises(model, match, **kwargs):
 @pytest.mark.parametrize("learning_rate", [0, 0.0, -1e-3])
 def test_fine_tune_rejects_non_positive_learning_rate(learning_rate):
     model, _ = compiled_head_model()
-    strategies.freeze(model)
+    freeze(model)
     _fine_tune_raises(model, re.escape(f"learning_rate={learning_rate!r}"), learning_rate=learning_rate)
 
 
 @pytest.mark.parametrize("lr_factor", [0, -0.1])
 def test_fine_tune_rejects_non_positive_lr_factor(lr_factor):
     model, _ = compiled_head_model()
-    strategies.freeze(model)
+    freeze(model)
     _fine_tune_raises(model, re.escape(f"lr_factor={lr_factor!r}"), lr_factor=lr_factor)
 
 
 def test_fine_tune_uncompiled_without_learning_rate_raises():
     model, _ = head_model()
-    strategies.freeze(model)
+    freeze(model)
     _fine_tune_raises(model, "not compiled")
 
 
@@ -352,14 +354,14 @@ def test_fine_tune_uncompiled_without_learning_rate_raises():
 )
 def test_fine_tune_rejects_bad_layers(layers, shown):
     model, _ = compiled_head_model()
-    strategies.freeze(model)
+    freeze(model)
     _fine_tune_raises(model, re.escape(shown), layers=layers)
 
 
 def test_fine_tune_flat_model_has_no_base():
     model = build_source_cnn()
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy")
-    strategies.freeze(model)
+    freeze(model)
     _fine_tune_raises(model, "no base model inside it to unfreeze")
 
 
@@ -370,7 +372,7 @@ def test_fine_tune_flat_model_has_no_base():
 def test_fine_tune_batchnorm_statistics(train_bn):
     keras.utils.set_random_seed(0)
     model, base = compiled_head_model()
-    strategies.fine_tune(model, train_bn=train_bn)
+    fine_tune(model, train_bn=train_bn)
     bns = [base.get_layer(name) for name in sorted(BN)]
     convs = [base.get_layer(name) for name in ("block1_conv", "block2_conv")]
     stats = [(to_np(b.moving_mean), to_np(b.moving_variance), to_np(b.gamma), to_np(b.beta)) for b in bns]
@@ -407,8 +409,8 @@ def test_trainable_summary(nested):
         model, stack = head_model()
     else:
         model = stack = build_source_cnn()
-    strategies.freeze_to(model, "block1")
-    table = strategies.trainable_summary(model)
+    freeze_to(model, "block1")
+    table = trainable_summary(model)
     rows = _summary_rows(table)
     names = BASE_LAYERS if nested else SOURCE_LAYERS
     for name in names:
@@ -447,7 +449,7 @@ def vgg():
 
 def test_replace_head_on_vgg16(vgg):
     assert vgg.output_shape == (None, 1000)
-    new = strategies.replace_head(vgg, 2)
+    new = replace_head(vgg, 2)
     assert new.output_shape == (None, 2)
     assert vgg.output_shape == (None, 1000)  # the original is untouched
     names = [layer.name for layer in new.layers]
@@ -462,7 +464,7 @@ def test_replace_head_on_vgg16(vgg):
 
 
 def test_replace_head_cut_at(vgg):
-    new = strategies.replace_head(vgg, 3, cut_at="flatten", name="vgg_small")
+    new = replace_head(vgg, 3, cut_at="flatten", name="vgg_small")
     assert new.name == "vgg_small"
     assert new.output_shape == (None, 3)
     assert new.get_layer("head").kernel.shape == (512, 3)
@@ -472,12 +474,12 @@ def test_replace_head_cut_at(vgg):
 @pytest.mark.parametrize("n_classes", [1, 0, -2, "2", 2.0, None])
 def test_replace_head_rejects_bad_n_classes(vgg, n_classes):
     with pytest.raises(ValueError, match=re.escape(f"n_classes={n_classes!r}")):
-        strategies.replace_head(vgg, n_classes)
+        replace_head(vgg, n_classes)
 
 
 def test_replace_head_rejects_unknown_cut_at():
     with pytest.raises(ValueError, match="Unknown layer 'fc9'"):
-        strategies.replace_head(build_source_cnn(), 2, cut_at="fc9")
+        replace_head(build_source_cnn(), 2, cut_at="fc9")
 
 
 # --------------------------------------------------------------------------- #
@@ -495,10 +497,10 @@ def brightness_data(n, seed):
 @pytest.fixture(scope="module")
 def trained_on_features():
     keras.utils.set_random_seed(0)
-    base = strategies.feature_extractor(build_source_cnn(), "flatten")
+    base = feature_extractor(build_source_cnn(), "flatten")
     x, y = brightness_data(64, seed=0)
     x_val, y_val = brightness_data(16, seed=1)
-    model, history = strategies.train_head_on_features(
+    model, history = train_head_on_features(
         base, x, y, n_classes=2, validation_data=(x_val, y_val), epochs=15, learning_rate=1e-2, verbose=0
     )
     return base, model, history
@@ -521,7 +523,7 @@ def test_train_head_on_features_full_model_uses_the_trained_head(trained_on_feat
     assert model.layers[1] is base
     assert base.trainable_weights == []
     x_test, _ = brightness_data(12, seed=3)
-    features = strategies.extract_features(base, x_test)
+    features = extract_features(base, x_test)
     kernel, bias = model.get_layer("head").get_weights()
     logits = features @ kernel + bias
     probs = np.exp(logits - logits.max(axis=1, keepdims=True))
@@ -529,21 +531,21 @@ def test_train_head_on_features_full_model_uses_the_trained_head(trained_on_feat
     np.testing.assert_allclose(model.predict(x_test, verbose=0), probs, rtol=1e-4, atol=1e-6)
     # and that head is not the untrained one add_head would give with the same seed
     keras.utils.set_random_seed(0)
-    initial = strategies.add_head(base, 2).get_layer("head").get_weights()[0]
+    initial = add_head(base, 2).get_layer("head").get_weights()[0]
     assert not np.allclose(kernel, initial)
 
 
 def test_train_head_on_features_rejects_a_trainable_base():
-    base = strategies.feature_extractor(build_source_cnn(), "flatten", trainable=True)
+    base = feature_extractor(build_source_cnn(), "flatten", trainable=True)
     with pytest.raises(ValueError, match="trainable weights"):
-        strategies.train_head_on_features(base, images(4), np.arange(4) % 2, n_classes=2, epochs=1, verbose=0)
+        train_head_on_features(base, images(4), np.arange(4) % 2, n_classes=2, epochs=1, verbose=0)
 
 
 @pytest.mark.parametrize("learning_rate", [0, -1e-3])
 def test_train_head_on_features_rejects_non_positive_learning_rate(learning_rate):
-    base = strategies.feature_extractor(build_source_cnn(), "flatten")
+    base = feature_extractor(build_source_cnn(), "flatten")
     with pytest.raises(ValueError, match=re.escape(f"learning_rate={learning_rate!r}")):
-        strategies.train_head_on_features(
+        train_head_on_features(
             base, images(4), np.arange(4) % 2, n_classes=2, epochs=1, learning_rate=learning_rate, verbose=0
         )
 
@@ -555,7 +557,7 @@ def test_fit_logistic_regression_separable_features():
     rng = np.random.default_rng(0)
     y = np.arange(60) % 3
     features = rng.normal(0, 0.3, (60, 5)) + 5.0 * np.eye(3, 5)[y]
-    clf = strategies.fit_logistic_regression(features, y)
+    clf = fit_logistic_regression(features, y)
     assert clf.score(features, y) == 1.0
     x_new = rng.normal(0, 0.3, (30, 5)) + 5.0 * np.eye(3, 5)[np.arange(30) % 3]
     assert clf.score(x_new, np.arange(30) % 3) == 1.0
@@ -565,7 +567,7 @@ def test_fit_logistic_regression_flattens_feature_maps():
     rng = np.random.default_rng(1)
     y = np.arange(20) % 2
     maps = rng.normal(0, 0.1, (20, 2, 2, 3)) + 3.0 * y[:, None, None, None]
-    clf = strategies.fit_logistic_regression(maps, y)
+    clf = fit_logistic_regression(maps, y)
     assert clf.score(maps.reshape(20, -1), y) == 1.0
 
 
@@ -580,43 +582,43 @@ def test_fit_logistic_regression_flattens_feature_maps():
 )
 def test_fit_logistic_regression_rejects_bad_input(features, y, kwargs, match):
     with pytest.raises(ValueError, match=re.escape(match)):
-        strategies.fit_logistic_regression(features, y, **kwargs)
+        fit_logistic_regression(features, y, **kwargs)
 
 
 # --------------------------------------------------------------------------- #
 # 10. .keras round trip of every model these functions produce
 # --------------------------------------------------------------------------- #
 def _freeze_to_flat():
-    return strategies.freeze_to(build_source_cnn(), "block1")
+    return freeze_to(build_source_cnn(), "block1")
 
 
 def _freeze_to_nested():
     model, _ = head_model()
-    return strategies.freeze_to(model, "block2", train_bn=True)
+    return freeze_to(model, "block2", train_bn=True)
 
 
 def _fine_tune_adam():
     model, _ = compiled_head_model()
-    return strategies.fine_tune(model, layers="block2")
+    return fine_tune(model, layers="block2")
 
 
 def _fine_tune_sgd_bn():
     model, _ = compiled_head_model(keras.optimizers.SGD(0.01, momentum=0.9))
-    return strategies.fine_tune(model, layers=3, train_bn=True)
+    return fine_tune(model, layers=3, train_bn=True)
 
 
 def _replace_head():
-    return strategies.replace_head(build_source_cnn(), 2)
+    return replace_head(build_source_cnn(), 2)
 
 
 def _replace_head_cut_at():
-    return strategies.replace_head(build_source_cnn(), 4, cut_at="flatten")
+    return replace_head(build_source_cnn(), 4, cut_at="flatten")
 
 
 def _train_head_on_features():
-    base = strategies.feature_extractor(build_source_cnn(), "flatten")
+    base = feature_extractor(build_source_cnn(), "flatten")
     x, y = brightness_data(16, seed=4)
-    model, _ = strategies.train_head_on_features(base, x, y, n_classes=2, epochs=1, dropout=0.2, verbose=0)
+    model, _ = train_head_on_features(base, x, y, n_classes=2, epochs=1, dropout=0.2, verbose=0)
     return model
 
 
@@ -644,8 +646,8 @@ def test_trainable_summary_collapses_blocks_of_a_large_backbone():
 
     base = keras_tl.select_pretrained_model("MobileNetV2", weights=None, input_shape=(32, 32, 3))
     model = keras_tl.reuse(base, 3)
-    strategies.freeze_to(model, "block_15")
-    short, full = strategies.trainable_summary(model), strategies.trainable_summary(model, expand=True)
+    freeze_to(model, "block_15")
+    short, full = trainable_summary(model), trainable_summary(model, expand=True)
     n_layers = len(model.layers) + len(base.layers) + 2  # every layer, nested ones too (adapter: 2)
     assert len(full.splitlines()) == n_layers + 3  # header, rule, totals
     assert len(short.splitlines()) < 40
@@ -658,4 +660,4 @@ def test_trainable_summary_collapses_blocks_of_a_large_backbone():
     assert rows["block_16"][1] == "mixed" and rows["head"][1] == "trainable"  # its BN stays frozen
     assert sum(r[2] for name, r in rows.items() if name != base.name) == model.count_params()
     assert short.splitlines()[-1] == full.splitlines()[-1]  # same totals
-    assert strategies.trainable_summary(model, expand=False) == short
+    assert trainable_summary(model, expand=False) == short

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 import keras_tl
-from keras_tl.folders import ImageFolder, image_folder
+from keras_tl.data.folders import ImageFolder, image_folder
 
 
 def save(path, array, mode=None):
@@ -118,7 +118,7 @@ def test_dataset_in_memory_and_streamed_agree(tmp_path):
 
 def test_many_images_are_streamed(tmp_path, monkeypatch):
     make(tmp_path, {"a": 2, "b": 2})
-    monkeypatch.setattr("keras_tl.folders.IN_MEMORY_LIMIT", 3)
+    monkeypatch.setattr("keras_tl.data.folders.IN_MEMORY_LIMIT", 3)
     with pytest.warns(UserWarning, match="more than IN_MEMORY_LIMIT=3"):
         data = image_folder(tmp_path, image_size=4)
     assert data.x is None and len(data.y) == 4

@@ -1,19 +1,11 @@
-"""Catastrophic forgetting: measuring it, rehearsal and L2-SP (keras_tl.forgetting)."""
+"""Catastrophic forgetting: measuring it, rehearsal and L2-SP (keras_tl.transfer.forgetting)."""
 
 import keras
 import numpy as np
 import pytest
 
 from keras_tl import add_head, build_source_cnn, feature_extractor, fine_tune
-from keras_tl.forgetting import (
-    L2SP,
-    RehearsalData,
-    accuracy_of,
-    apply_l2sp,
-    l2sp_penalty,
-    measure_forgetting,
-    two_head_model,
-)
+from keras_tl.transfer.forgetting import L2SP, RehearsalData, accuracy_of, apply_l2sp, l2sp_penalty, measure_forgetting, two_head_model
 
 SCE = "sparse_categorical_crossentropy"
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import keras_tl
-from keras_tl.gradcam import feature_layers
+from keras_tl.diagnose.gradcam import feature_layers
 
 SIZE = 32
 

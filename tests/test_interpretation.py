@@ -1,4 +1,4 @@
-"""What a classifier gets wrong (keras_tl.interpretation): confusion matrix, most confused, top losses."""
+"""What a classifier gets wrong (keras_tl.diagnose.interpretation): confusion matrix, most confused, top losses."""
 
 import keras
 import numpy as np

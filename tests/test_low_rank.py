@@ -1,4 +1,4 @@
-"""LoRA (keras_tl.low_rank, keras_tl.lora): what trains, what stays frozen, merging, adapter files, .keras round trips, errors."""
+"""LoRA (keras_tl.transfer.low_rank, keras_tl.lora): what trains, what stays frozen, merging, adapter files, .keras round trips, errors."""
 
 import keras
 import numpy as np

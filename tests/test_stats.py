@@ -1,4 +1,4 @@
-"""keras_tl.stats: intervals, paired comparisons, runs over seeds, seeds needed, stacked models."""
+"""keras_tl.measure.stats: intervals, paired comparisons, runs over seeds, seeds needed, stacked models."""
 
 import math
 
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import keras_tl
-from keras_tl.stats import compare, interval, over_seeds, seeds_needed, stack_models, accuracy_per_model
+from keras_tl.measure.stats import compare, interval, over_seeds, seeds_needed, stack_models, accuracy_per_model
 
 
 def test_interval_matches_the_t_formula():
@@ -146,7 +146,7 @@ def test_stack_models_rejects_a_build_that_returns_no_model():
 
 
 def test_stats_is_public():
-    for name in ["over_seeds", "interval", "compare", "seeds_needed", "stack_models", "stats"]:
+    for name in ["over_seeds", "interval", "compare", "seeds_needed", "stack_models"]:
         assert hasattr(keras_tl, name) and name in keras_tl.__all__
 
 

