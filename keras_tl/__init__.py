@@ -38,6 +38,7 @@ one per idea:
   cached and prefetched (:func:`image_dataset`).
 * :mod:`keras_tl.ensembles` -- average the predictions of several models, soft or hard voting.
 * :mod:`keras_tl.lr_finder` -- the learning-rate range test (:func:`lr_find`), model and optimizer left untouched.
+* :mod:`keras_tl.restarts` -- restart a compiled model from a :func:`snapshot` (weights + optimizer state), no new trace.
 * :mod:`keras_tl.interpretation` -- what a classifier gets wrong: confusion matrix, most-confused pairs,
   per-class accuracy, top losses (:func:`interpret`).
 * :mod:`keras_tl.low_rank` -- LoRA: low-rank adapters on a frozen base (:func:`lora`, Keras's ``enable_lora``),
@@ -151,6 +152,7 @@ __all__ = [
     "gradcam", "feature_layers", "grad_cam", "overlay", "plot_grad_cam",
     "layer_views", "feature_maps", "filter_smoothness", "layer_filters", "plot_filters", "plot_top_activating", "top_activating",
     "lr_finder", "LRFinderResult", "lr_find",
+    "restarts", "Snapshot", "snapshot",
     "low_rank", "lora", "LORA_KINDS", "LoraSummary", "load_lora_weights", "lora_summary", "merge_lora", "save_lora_weights",
     "interpretation", "Interpretation", "TopLosses", "interpret",
     "stats", "Comparison", "Interval", "SeedRuns", "accuracy_per_model", "compare", "interval", "over_seeds",

@@ -57,6 +57,8 @@ from keras_tl.gradcam import feature_layers, grad_cam, overlay, plot_grad_cam
 from keras_tl.layer_views import feature_maps, filter_smoothness, layer_filters, plot_filters, plot_top_activating, top_activating
 from keras_tl.interpretation import Interpretation, TopLosses, interpret
 from keras_tl.lr_finder import LRFinderResult, lr_find
+from keras_tl import restarts
+from keras_tl.restarts import Snapshot, snapshot
 from keras_tl.low_rank import LORA_KINDS, LoraSummary, load_lora_weights, lora, lora_summary, merge_lora, save_lora_weights
 from keras_tl.forgetting import (
     L2SP, ForgettingReport, RehearsalData, accuracy_of, apply_l2sp, l2sp_penalty, measure_forgetting, two_head_model,
