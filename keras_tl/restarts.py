@@ -2,9 +2,9 @@
 
 A recipe repeated over seeds or learning rates needs the same starting point
 for every run: the same weights and a fresh optimizer (step 0, no moments).
-A new model per run gives that, but its first ``fit`` traces the training step
-again (about half a second to a few seconds on a CPU for a small CNN; see
-``benchmarks/restarts.py``). A compiled model keeps its traced step, which reads
+A new model per run gives that, but its first ``fit`` and ``evaluate`` trace
+their steps again (for notebook 14's small CNN, half the time of a 3-epoch run
+on 2 CPU cores: ``benchmarks/restarts.py``). A compiled model keeps its traced step, which reads
 the weights and the optimizer's variables (``iterations``, ``learning_rate``,
 Adam's moments) at every step: put those variables back and the next ``fit``
 runs the *same* traced step from the same start, with no new trace::
