@@ -86,6 +86,11 @@ class Snapshot:
                 f"has {len(model.optimizer.variables)} variables, the snapshot {len(self.optimizer_state)}. "
                 "Take a new keras_tl.snapshot(model) after compile."
             )
+        if len(model.variables) != len(self.variables):
+            raise ValueError(
+                f"Model {model.name!r} has {len(model.variables)} variables, the snapshot {len(self.variables)}: it was "
+                "built further after the snapshot. Take the snapshot once the model is built (e.g. after one batch)."
+            )
         if weights is not None:
             weights = _check_weights(model, weights)
         if learning_rate is not None:
@@ -130,7 +135,7 @@ def snapshot(model: keras.Model) -> Snapshot:
             f"Model {model.name!r} is not compiled: call model.compile(optimizer=..., loss=...) before "
             "keras_tl.snapshot(model) (a snapshot holds the optimizer's state)."
         )
-    if not model.built:
+    if not model.weights:  # a subclassed model of built layers (DeepCORAL) has weights while built is False
         raise ValueError(f"Model {model.name!r} is not built: give it an Input (or call it on a batch) first.")
     if not model.optimizer.built:  # fit would build it with the same variables; build now to save its state
         model.optimizer.build(model.trainable_variables)

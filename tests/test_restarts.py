@@ -103,3 +103,20 @@ def test_a_failed_check_changes_nothing():
     for a, b in zip(before, m.get_weights()):
         np.testing.assert_array_equal(a, b)
     assert int(m.optimizer.iterations.numpy()) == 8
+
+
+def test_a_model_built_further_after_the_snapshot_is_refused():
+    layer = keras.layers.Dense(2)
+    m = keras.Sequential([keras.Input((6,)), keras.layers.Dense(3)])
+    m.compile(optimizer="adam", loss="mse")
+    start = keras_tl.snapshot(m)
+    m.add(layer)   # a new layer: more variables than the snapshot holds
+    with pytest.raises(ValueError, match="has 4 variables, the snapshot 2"):
+        start.restore()
+
+
+def test_an_unbuilt_model_is_refused():
+    m = keras.Sequential([keras.layers.Dense(2)])
+    m.compile(optimizer="adam", loss="mse")
+    with pytest.raises(ValueError, match="is not built"):
+        keras_tl.snapshot(m)
