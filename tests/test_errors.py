@@ -66,6 +66,12 @@ def dense(n_in=3, n_out=2, name=None):
     return keras.Sequential([keras.Input((n_in,)), keras.layers.Dense(n_out, activation="softmax")], name=name)
 
 
+def _unbuilt():
+    import keras
+
+    return keras.Sequential([keras.layers.Dense(2)])
+
+
 def _restore_after_recompile():
     model = compiled(dense())
     start = keras_tl.snapshot(model)
@@ -376,6 +382,7 @@ CASES = [
     # restarts
     ("snapshot", "not a keras.Model", lambda: keras_tl.snapshot("m"), ValueError, "model='m' is not allowed"),
     ("snapshot", "uncompiled model", lambda: keras_tl.snapshot(dense()), ValueError, "is not compiled"),
+    ("snapshot", "model not built", lambda: keras_tl.snapshot(compiled(_unbuilt())), ValueError, "is not built"),
     ("snapshot", "restore: learning rate <= 0", lambda: keras_tl.snapshot(compiled(dense())).restore(learning_rate=0), ValueError, "learning_rate=0 is not allowed"),
     ("snapshot", "restore: learning-rate schedule", lambda: keras_tl.snapshot(compiled_with_schedule(dense())).restore(learning_rate=1e-3), ValueError, "not a number"),
     ("snapshot", "restore: weights of another architecture", lambda: keras_tl.snapshot(compiled(dense())).restore(weights=dense(4).get_weights()), ValueError, "weights[0] has shape (4, 2)"),
