@@ -122,7 +122,7 @@ __all__ = [
     "overlay", "plot_filters", "plot_grad_cam", "plot_learning_curves", "plot_top_activating", "Preprocess",
     "pretrain_source_model", "rated_snippet_table", "rated_snippets", "read_state_dict", "Recommendation",
     "RehearsalData", "relabel", "replace_head", "reuse", "sample_per_class", "save_lora_weights", "save_model",
-    "ScoreWithOwnStatistics", "seed_offset", "SeedRuns", "seeds_needed", "select_classes",
+    "ScoreWithOwnStatistics", "seed_offset", "snapshot", "Snapshot", "SeedRuns", "seeds_needed", "select_classes",
     "select_pretrained_model", "select_source_task", "SENTIMENT_CLASSES", "set_trainable", "shift_domain",
     "SHIFT_KINDS", "SimilarityReport", "SMS_CLASSES", "sms_spam", "SNIPPET_SOURCES", "SourceReport",
     "split_backbone", "split_by_class", "split_points", "stack_models", "StrategyHistory", "stratified_split",

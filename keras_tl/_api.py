@@ -11,6 +11,7 @@ the names are then imported on first use (``keras_tl.__getattr__``).
 from keras_tl import advisor, core, data, diagnose, measure, models, saving, transfer
 from keras_tl.core.checkpoints import atomic_write, EpochSeed, fit_resumable, load_weights, WeightsFileError
 from keras_tl.core.data_input import as_arrays
+from keras_tl.core.restarts import Snapshot, snapshot
 from keras_tl.core.validation import check_fit, check_images, check_labels, check_xy
 from keras_tl.data.adapters import adapt_images, GrayscaleToRGB, image_adapter
 from keras_tl.data.builtin import DatasetUnavailableError, digits, fashion_mnist, FASHION_MNIST_CLASSES, load_dataset

@@ -66,6 +66,19 @@ def dense(n_in=3, n_out=2, name=None):
     return keras.Sequential([keras.Input((n_in,)), keras.layers.Dense(n_out, activation="softmax")], name=name)
 
 
+def _unbuilt():
+    import keras
+
+    return keras.Sequential([keras.layers.Dense(2)])
+
+
+def _restore_after_recompile():
+    model = compiled(dense())
+    start = keras_tl.snapshot(model)
+    compiled(model)
+    start.restore()
+
+
 def residual():
     """A tiny functional model with a residual Add: a -> b -> c = a + b -> d (split points: a, c)."""
     import keras
@@ -366,6 +379,15 @@ CASES = [
     ("lr_find", "num_steps < 5", lambda: keras_tl.lr_find(compiled(head()), X, Y, num_steps=4), ValueError, "num_steps=4 is not allowed"),
     ("lr_find", "uncompiled model", lambda: keras_tl.lr_find(head(), X, Y), ValueError, "is not compiled"),
     ("lr_find", "learning-rate schedule", lambda: keras_tl.lr_find(compiled_with_schedule(head()), X, Y), ValueError, "compile with a float learning rate"),
+    # restarts
+    ("snapshot", "not a keras.Model", lambda: keras_tl.snapshot("m"), ValueError, "model='m' is not allowed"),
+    ("snapshot", "uncompiled model", lambda: keras_tl.snapshot(dense()), ValueError, "is not compiled"),
+    ("snapshot", "model not built", lambda: keras_tl.snapshot(compiled(_unbuilt())), ValueError, "is not built"),
+    ("snapshot", "restore: learning rate <= 0", lambda: keras_tl.snapshot(compiled(dense())).restore(learning_rate=0), ValueError, "learning_rate=0 is not allowed"),
+    ("snapshot", "restore: learning-rate schedule", lambda: keras_tl.snapshot(compiled_with_schedule(dense())).restore(learning_rate=1e-3), ValueError, "not a number"),
+    ("snapshot", "restore: weights of another architecture", lambda: keras_tl.snapshot(compiled(dense())).restore(weights=dense(4).get_weights()), ValueError, "weights[0] has shape (4, 2)"),
+    ("snapshot", "restore: weights not a list", lambda: keras_tl.snapshot(compiled(dense())).restore(weights=np.zeros(3)), ValueError, "weights of type ndarray is not allowed"),
+    ("snapshot", "restore after compiling again", lambda: _restore_after_recompile(), ValueError, "was compiled again"),
     # stats
     ("over_seeds", "zero seeds", lambda: keras_tl.over_seeds(lambda s: 0.5, seeds=0), ValueError, "seeds=0 is not allowed"),
     ("over_seeds", "a repeated seed", lambda: keras_tl.over_seeds(lambda s: 0.5, seeds=[1, 1]), ValueError, "repeats a seed"),
@@ -488,7 +510,7 @@ DATA_INPUTS = {
 NOT_ENTRY_POINTS = {
     "BackboneWeightsUnavailable", "WeightSourceUnavailable", "UnsafePickleError", "DatasetUnavailableError", "EncoderUnavailableError", "WeightsFileError",
     "TransferTask", "ImageFolder", "LoraSummary", "SourceReport", "LRFinderResult", "Interpretation", "TopLosses", "Recommendation", "StrategyHistory", "SweepResult", "ForgettingReport", "SimilarityReport",
-    "Interval", "Comparison", "SeedRuns", "ElpvLabels",
+    "Interval", "Comparison", "SeedRuns", "ElpvLabels", "Snapshot",
 }
 
 TEXT_NAMES = set(keras_tl._TEXT_NAMES)
