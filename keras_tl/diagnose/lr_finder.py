@@ -56,6 +56,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from keras_tl.core.restarts import snapshot
 from keras_tl.core.validation import check_model_input, is_array_like
 
 __all__ = ["LRFinderResult", "LRRangeCallback", "lr_find"]
@@ -227,22 +228,6 @@ def _check_args(model, start_lr, end_lr, num_steps, batch_size, beta, diverge) -
         )
     if not model.built:
         raise ValueError(f"Model {model.name!r} is not built: give it an Input (or call it on a batch) first.")
-
-
-def _snapshot(model) -> tuple[list, list]:
-    if not model.optimizer.built:  # fit would build it with the same variables; build now to save its state
-        model.optimizer.build(model.trainable_variables)
-    weights = [np.array(keras.ops.convert_to_numpy(v)) for v in model.variables]
-    slots = [np.array(keras.ops.convert_to_numpy(v)) for v in model.optimizer.variables]
-    return weights, slots
-
-
-def _restore(model, state: tuple[list, list]) -> None:
-    weights, slots = state
-    for v, value in zip(model.variables, weights):
-        v.assign(value)
-    for v, value in zip(model.optimizer.variables, slots):
-        v.assign(value)
 
 
 class _CycledBatches(keras.utils.PyDataset):
@@ -428,13 +413,13 @@ def lr_find(
         data, steps = (x.repeat() if hasattr(x, "repeat") else x), num_steps
 
     callback = LRRangeCallback(lrs, beta=beta, diverge=diverge)
-    state = _snapshot(model)
+    state = snapshot(model)  # weights and optimizer state, put back exactly after the sweep
     had_history = hasattr(model, "history")
     history = getattr(model, "history", None)
     try:
         model.fit(data, epochs=1, steps_per_epoch=steps, callbacks=[callback], verbose=0, shuffle=False)
     finally:
-        _restore(model, state)
+        state.restore()
         model.stop_training = False
         if had_history:
             model.history = history
