@@ -56,6 +56,8 @@ from keras_tl.cached_fine_tuning import BATCHNORM_MODES, cached_activations, spl
 from keras_tl.gradcam import feature_layers, grad_cam, overlay, plot_grad_cam
 from keras_tl.layer_views import feature_maps, filter_smoothness, layer_filters, plot_filters, plot_top_activating, top_activating
 from keras_tl.interpretation import Interpretation, TopLosses, interpret
+from keras_tl import snapshots
+from keras_tl.snapshots import ModelSnapshot, snapshot
 from keras_tl.lr_finder import LRFinderResult, lr_find
 from keras_tl.low_rank import LORA_KINDS, LoraSummary, load_lora_weights, lora, lora_summary, merge_lora, save_lora_weights
 from keras_tl.forgetting import (

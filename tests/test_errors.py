@@ -47,6 +47,12 @@ def head():
     return keras_tl.add_head(keras_tl.feature_extractor(cnn(), "flatten", trainable=True), 2)
 
 
+def unbuilt():
+    import keras
+
+    return keras.Sequential([keras.layers.Dense(2)])
+
+
 def compiled(model):
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     return model
@@ -356,6 +362,8 @@ CASES = [
     ("lora", "layer that does not support LoRA", lambda: keras_tl.lora(cnn(), 1, layers="MaxPooling2D"), ValueError, "do not support LoRA; the kinds that do: Dense, EinsumDense"),
     ("lora", "no layer matched", lambda: keras_tl.lora(cnn(), 1, layers="attention"), ValueError, "matched no layer that supports LoRA"),
     ("lora", "LoRA enabled twice", lambda: keras_tl.lora(keras_tl.lora(cnn(), 1, layers="Conv2D"), 1, layers="Conv2D"), ValueError, "LoRA is already enabled on"),
+    ("snapshot", "not a model", lambda: keras_tl.snapshot("MobileNetV2"), ValueError, "model of type str is not allowed"),
+    ("snapshot", "not built", lambda: keras_tl.snapshot(unbuilt()), ValueError, "is not built"),
     ("lora_summary", "not a model", lambda: keras_tl.lora_summary("model"), ValueError, "model=str is not allowed"),
     ("merge_lora", "model without LoRA", lambda: keras_tl.merge_lora(cnn()), ValueError, "has no LoRA layer"),
     ("save_lora_weights", "file name not .npz", "tmp:lambda tmp: keras_tl.save_lora_weights(keras_tl.lora(cnn(), 1, layers='Conv2D'), tmp / 'a.h5')", ValueError, "ends in .npz"),
@@ -488,7 +496,7 @@ DATA_INPUTS = {
 NOT_ENTRY_POINTS = {
     "BackboneWeightsUnavailable", "WeightSourceUnavailable", "UnsafePickleError", "DatasetUnavailableError", "EncoderUnavailableError", "WeightsFileError",
     "TransferTask", "ImageFolder", "LoraSummary", "SourceReport", "LRFinderResult", "Interpretation", "TopLosses", "Recommendation", "StrategyHistory", "SweepResult", "ForgettingReport", "SimilarityReport",
-    "Interval", "Comparison", "SeedRuns", "ElpvLabels",
+    "Interval", "Comparison", "SeedRuns", "ElpvLabels", "ModelSnapshot",
 }
 
 TEXT_NAMES = set(keras_tl._TEXT_NAMES)
