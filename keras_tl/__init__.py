@@ -44,7 +44,7 @@ one per idea:
   their counts, merging and small adapter files checked against the base.
 * :mod:`keras_tl.cached_fine_tuning` -- fine-tune the top blocks of a backbone on cached activations of its
   frozen lower part (:func:`split_backbone`, :func:`cached_activations`, :func:`top_model`).
-* :mod:`keras_tl.snapshots` -- put a model back as it was (weights, trainable flags, BatchNorm momentum): :func:`snapshot`.
+* :mod:`keras_tl.snapshots` -- put a model back as it was (weights, BatchNorm statistics and momentum): :func:`snapshot`.
 * :mod:`keras_tl.checkpoints` -- resumable ``fit`` (BackupAndRestore), safe weight loading, atomic writes.
 * :mod:`keras_tl.gradcam` -- Grad-CAM heat maps (:func:`grad_cam`), also through a nested base behind
   preprocessing layers, on TensorFlow and JAX; overlays and their plot.
