@@ -47,6 +47,12 @@ def head():
     return keras_tl.add_head(keras_tl.feature_extractor(cnn(), "flatten", trainable=True), 2)
 
 
+def unbuilt():
+    import keras
+
+    return keras.Sequential([keras.layers.Dense(2)])
+
+
 def compiled(model):
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     return model
@@ -369,6 +375,8 @@ CASES = [
     ("lora", "layer that does not support LoRA", lambda: keras_tl.lora(cnn(), 1, layers="MaxPooling2D"), ValueError, "do not support LoRA; the kinds that do: Dense, EinsumDense"),
     ("lora", "no layer matched", lambda: keras_tl.lora(cnn(), 1, layers="attention"), ValueError, "matched no layer that supports LoRA"),
     ("lora", "LoRA enabled twice", lambda: keras_tl.lora(keras_tl.lora(cnn(), 1, layers="Conv2D"), 1, layers="Conv2D"), ValueError, "LoRA is already enabled on"),
+    ("snapshot", "not a model", lambda: keras_tl.snapshot("MobileNetV2"), ValueError, "model of type str is not allowed"),
+    ("snapshot", "not built", lambda: keras_tl.snapshot(unbuilt()), ValueError, "is not built"),
     ("lora_summary", "not a model", lambda: keras_tl.lora_summary("model"), ValueError, "model=str is not allowed"),
     ("merge_lora", "model without LoRA", lambda: keras_tl.merge_lora(cnn()), ValueError, "has no LoRA layer"),
     ("save_lora_weights", "file name not .npz", "tmp:lambda tmp: keras_tl.save_lora_weights(keras_tl.lora(cnn(), 1, layers='Conv2D'), tmp / 'a.h5')", ValueError, "ends in .npz"),
@@ -380,9 +388,8 @@ CASES = [
     ("lr_find", "uncompiled model", lambda: keras_tl.lr_find(head(), X, Y), ValueError, "is not compiled"),
     ("lr_find", "learning-rate schedule", lambda: keras_tl.lr_find(compiled_with_schedule(head()), X, Y), ValueError, "compile with a float learning rate"),
     # restarts
-    ("snapshot", "not a keras.Model", lambda: keras_tl.snapshot("m"), ValueError, "model='m' is not allowed"),
-    ("snapshot", "uncompiled model", lambda: keras_tl.snapshot(dense()), ValueError, "is not compiled"),
-    ("snapshot", "model not built", lambda: keras_tl.snapshot(compiled(_unbuilt())), ValueError, "is not built"),
+    ("snapshot", "compiled model not built", lambda: keras_tl.snapshot(compiled(_unbuilt())), ValueError, "is not built"),
+    ("snapshot", "restore: learning rate of an uncompiled snapshot", lambda: keras_tl.snapshot(dense()).restore(learning_rate=1e-3), ValueError, "holds no optimizer"),
     ("snapshot", "restore: learning rate <= 0", lambda: keras_tl.snapshot(compiled(dense())).restore(learning_rate=0), ValueError, "learning_rate=0 is not allowed"),
     ("snapshot", "restore: learning-rate schedule", lambda: keras_tl.snapshot(compiled_with_schedule(dense())).restore(learning_rate=1e-3), ValueError, "not a number"),
     ("snapshot", "restore: weights of another architecture", lambda: keras_tl.snapshot(compiled(dense())).restore(weights=dense(4).get_weights()), ValueError, "weights[0] has shape (4, 2)"),

@@ -86,7 +86,7 @@ def test_bad_input_is_echoed():
     wrong[0] = np.zeros((5, 8))
     with pytest.raises(ValueError, match=r"weights\[0\] has shape \(5, 8\)"):
         start.restore(weights=wrong)
-    with pytest.raises(ValueError, match="model='m' is not allowed"):
+    with pytest.raises(ValueError, match="model of type str is not allowed"):
         keras_tl.snapshot("m")
     m.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
     with pytest.raises(ValueError, match="was compiled again"):
