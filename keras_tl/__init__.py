@@ -155,6 +155,7 @@ __all__ = [
     "interpretation", "Interpretation", "TopLosses", "interpret",
     "stats", "Comparison", "Interval", "SeedRuns", "accuracy_per_model", "compare", "interval", "over_seeds",
     "seeds_needed", "stack_models", "claim", "seed_offset",
+    "RepeatResult", "repeat", "repeat_heads",
     "checkpoints", "EpochSeed", "WeightsFileError", "atomic_write", "fit_resumable", "load_weights",
     "validation", "check_images", "check_labels", "check_xy",
     "data_input", "as_arrays",

@@ -18,6 +18,7 @@ from keras_tl.weight_sources import WeightSourceUnavailable, available_weights, 
 from keras_tl.ensembles import Vote, accuracy, average_predictions, ensemble_model, member_accuracies
 from keras_tl.benefits import compare_curves, curve_summary, format_table, plot_learning_curves
 from keras_tl import stats
+from keras_tl.repeats import RepeatResult, repeat, repeat_heads
 from keras_tl.stats import Comparison, Interval, SeedRuns, accuracy_per_model, claim, compare, interval, over_seeds, seed_offset, seeds_needed, stack_models
 from keras_tl.datasets import (
     FACES_CLASSES,
