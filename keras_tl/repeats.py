@@ -85,7 +85,11 @@ def _runs(data, seeds, extra: bool = False) -> tuple[dict, dict]:
         if not data:
             raise ValueError("data={} holds no run: give {key: (train, val, test)} with at least one key.")
         runs = {key: _parts(item, key, extra) for key, item in data.items()}
-        return runs, {key: int(key[-1] if isinstance(key, tuple) else key) for key in runs}
+        seed_of = {key: key[-1] if isinstance(key, tuple) and key else key for key in runs}
+        bad = [key for key, seed in seed_of.items() if isinstance(seed, bool) or not isinstance(seed, (int, np.integer))]
+        if bad:
+            raise ValueError(f"key {bad[0]!r} does not end in an integer seed: use keys like (arm, seed) or seed.")
+        return runs, {key: int(seed) for key, seed in seed_of.items()}
     seeds = [0] if seeds is None else list(range(seeds)) if isinstance(seeds, (int, np.integer)) else list(seeds)
     if not seeds or len(set(seeds)) != len(seeds):
         raise ValueError(f"seeds={seeds!r}: give a positive count or a list of distinct seeds.")
@@ -284,7 +288,8 @@ def _hits(layer, keys: list, runs: dict, part: str) -> np.ndarray:
         shared.setdefault(id(runs[key][part][0]), []).append(i)
     for heads in shared.values():
         x = runs[keys[heads[0]]][part][0].astype("float32", copy=False)
-        logits = np.einsum("nd,kdc->nkc", x, kernel[heads]) + bias[heads]
+        w = kernel[heads].transpose(1, 0, 2).reshape(x.shape[1], -1)   # one matmul for all these heads
+        logits = (x @ w).reshape(len(x), len(heads), -1) + bias[heads]
         for j, i in enumerate(heads):
             accuracy[i] = float((logits[:, j].argmax(-1) == runs[keys[i]][part][1]).mean())
     return accuracy

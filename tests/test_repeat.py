@@ -110,6 +110,7 @@ def test_repeat_heads_extra_parts_and_groups_by_classes():
     (lambda: keras_tl.repeat(small, DATA, epochs=1, optimizer="adamm"), "optimizer='adamm'"),
     (lambda: keras_tl.repeat(lambda s: "dense", DATA, epochs=1), "not a keras.Model"),
     (lambda: keras_tl.repeat(small, ((X, Y[:5]), DATA[1], DATA[2]), epochs=1), "x has 90 samples and y 5"),
+    (lambda: keras_tl.repeat(small, {("a", "b"): DATA}, epochs=1), "key ('a', 'b') does not end in an integer seed"),
     (lambda: keras_tl.repeat_heads(DATA, epochs=1, n_classes=1), "n_classes=1"),
     (lambda: keras_tl.repeat_heads(DATA, epochs=1, n_classes=2), "not below n_classes=2"),
     (lambda: keras_tl.repeat_heads(((X[:, None], Y),) + DATA[1:], epochs=1), "flatten them first"),
