@@ -81,12 +81,14 @@ def _runs(data, seeds, extra: bool = False) -> tuple[dict, dict]:
     """({key: {part: (x, y)}}, {key: seed}) from one triple and seeds, or from {key: triple}."""
     if isinstance(data, Mapping) and not set(data) <= set(PARTS):
         if seeds is not None:
-            raise ValueError(f"seeds={seeds!r} with data given per key: the seed is each key's last part; pass seeds=None.")
+            raise ValueError(f"seeds={seeds!r} with data given per key: the seed is each key's last part; "
+                             "pass seeds=None.")
         if not data:
             raise ValueError("data={} holds no run: give {key: (train, val, test)} with at least one key.")
         runs = {key: _parts(item, key, extra) for key, item in data.items()}
         seed_of = {key: key[-1] if isinstance(key, tuple) and key else key for key in runs}
-        bad = [key for key, seed in seed_of.items() if isinstance(seed, bool) or not isinstance(seed, (int, np.integer))]
+        bad = [key for key, seed in seed_of.items()
+               if isinstance(seed, bool) or not isinstance(seed, (int, np.integer))]
         if bad:
             raise ValueError(f"key {bad[0]!r} does not end in an integer seed: use keys like (arm, seed) or seed.")
         return runs, {key: int(seed) for key, seed in seed_of.items()}
@@ -127,7 +129,8 @@ def _check_training(epochs: int, batch_size: int, validation_freq: int) -> None:
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{name}={value!r} must be a positive integer.")
     if validation_freq > epochs:
-        raise ValueError(f"validation_freq={validation_freq!r} is more than epochs={epochs!r}: no epoch would be validated.")
+        raise ValueError(f"validation_freq={validation_freq!r} is more than epochs={epochs!r}: "
+                         "no epoch would be validated.")
 
 
 def repeat(build: Callable[[Hashable], "keras.Model"], data, seeds: int | Sequence[int] | None = None, *,  # noqa: F821
@@ -227,7 +230,7 @@ def _summed_over_heads(y_true, y_pred):
 
 def repeat_heads(data, seeds: int | Sequence[int] | None = None, *, epochs: int, n_classes: int | None = None,
                  batch_size: int = 32, optimizer="adam", learning_rate: float = 1e-3, validation_freq: int = 1,
-                 shuffle: bool = True, verbose: int = 0) -> RepeatResult:
+                 kernel_initializer=None, shuffle: bool = True, verbose: int = 0) -> RepeatResult:
     """One softmax head per key on cached features, all heads slices of one ``EinsumDense`` kernel.
 
     The cheap case of :func:`repeat` (a ``Dense`` softmax head on features a frozen base computed
@@ -239,7 +242,11 @@ def repeat_heads(data, seeds: int | Sequence[int] | None = None, *, epochs: int,
     numpy (a part whose ``x`` is one array for several keys is multiplied once); each head keeps its
     best validated epoch. ``n_classes``: inferred from the labels when ``None``. Each head starts
     where ``keras.layers.Dense`` would after ``keras.utils.set_random_seed(seed)`` (Glorot-uniform
-    kernel, zero bias), so with the same batches it ends where a plain ``Dense`` head would. Returns a :class:`RepeatResult` (test accuracies, curves).
+    kernel, zero bias), so with the same batches it ends where a plain ``Dense`` head would; a Keras
+    ``kernel_initializer`` instead fills the whole ``(heads, features, classes)`` kernel at once, after
+    ``set_random_seed`` of the group's first seed (``"glorot_uniform"``, ``EinsumDense``'s default,
+    counts every head in its fan, so the heads start smaller than a ``Dense`` head).
+    Returns a :class:`RepeatResult` (test accuracies, curves).
 
     Example:
         >>> import numpy as np
@@ -265,17 +272,19 @@ def repeat_heads(data, seeds: int | Sequence[int] | None = None, *, epochs: int,
         classes[key] = n_classes or max(top, 2)
     names = [list(parts)[1:] for parts in runs.values()]
     if any(n != names[0] for n in names):
-        raise ValueError(f"the keys' data have different evaluation parts {sorted(set(map(tuple, names)))}: give every key the same.")
-    results = [_fit_heads(keys, runs, seed_of, classes[keys[0]], epochs=epochs, batch_size=batch_size,
-                          optimizer=_optimizer(optimizer, learning_rate), validation_freq=validation_freq,
-                          shuffle=shuffle, verbose=verbose)
+        raise ValueError(f"the keys' data have different evaluation parts {sorted(set(map(tuple, names)))}: "
+                         "give every key the same.")
+    results = [_fit_heads(keys, runs, seed_of, classes[keys[0]], kernel_initializer, epochs=epochs,
+                          batch_size=batch_size, optimizer=_optimizer(optimizer, learning_rate),
+                          validation_freq=validation_freq, shuffle=shuffle, verbose=verbose)
                for keys in _groups(runs, lambda key: (classes[key], runs[key]["train"][0].shape[1]))]
     order = {key: i for i, key in enumerate(runs)}
     columns = np.argsort([order[k] for r in results for k in r.accuracy])   # back to data order
     merged = RepeatResult({k: v for r in results for k, v in r.accuracy.items()},
                           best_epoch={k: v for r in results for k, v in r.best_epoch.items()})
     return RepeatResult(accuracy={k: merged.accuracy[k] for k in runs}, epochs=results[0].epochs,
-                        curves={p: np.concatenate([r.curves[p] for r in results], axis=1)[:, columns] for p in names[0]},
+                        curves={p: np.concatenate([r.curves[p] for r in results], axis=1)[:, columns]
+                                for p in names[0]},
                         best_epoch={k: merged.best_epoch[k] for k in runs})
 
 
@@ -295,18 +304,21 @@ def _hits(layer, keys: list, runs: dict, part: str) -> np.ndarray:
     return accuracy
 
 
-def _fit_heads(keys, runs, seed_of, n_classes, *, epochs, batch_size, optimizer, validation_freq, shuffle,
+def _fit_heads(keys, runs, seed_of, n_classes, initializer, *, epochs, batch_size, optimizer, validation_freq, shuffle,
                verbose) -> RepeatResult:
     import keras
 
     x = np.stack([runs[k]["train"][0] for k in keys], axis=1).astype("float32")   # (n, heads, features)
     y = np.stack([runs[k]["train"][1] for k in keys], axis=1)
-    kernels = []
-    for k in keys:   # each head starts where keras.layers.Dense would after set_random_seed(its seed)
-        keras.utils.set_random_seed(seed_of[k])
-        kernels.append(keras.ops.convert_to_numpy(keras.initializers.GlorotUniform()((x.shape[-1], n_classes))))
+    if initializer is None:
+        kernels = []
+        for k in keys:   # each head starts where keras.layers.Dense would after set_random_seed(its seed)
+            keras.utils.set_random_seed(seed_of[k])
+            kernels.append(keras.ops.convert_to_numpy(keras.initializers.GlorotUniform()((x.shape[-1], n_classes))))
+        initializer = keras.initializers.Constant(np.stack(kernels))
+    keras.utils.set_random_seed(seed_of[keys[0]])
     layer = keras.layers.EinsumDense("nkd,kdc->nkc", (len(keys), n_classes), bias_axes="kc", activation="softmax",
-                                     kernel_initializer=keras.initializers.Constant(np.stack(kernels)))
+                                     kernel_initializer=initializer)
     model = keras.Sequential([keras.Input(x.shape[1:]), layer])
     model.compile(optimizer, loss=_summed_over_heads)
     model.optimizer.build(model.trainable_variables)   # before fit: created inside, the step traces twice

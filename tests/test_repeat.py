@@ -101,6 +101,13 @@ def test_repeat_heads_extra_parts_and_groups_by_classes():
     assert set(result.curves) == {"val", "test", "all"} and result.curves["all"].shape == (2, 2)
 
 
+def test_repeat_heads_takes_a_keras_initializer_for_the_whole_kernel():
+    data = {s: DATA for s in (1, 2)}   # the same data, the same zero start: the same head twice
+    result = keras_tl.repeat_heads(data, epochs=3, batch_size=16, optimizer="sgd", learning_rate=0.5, shuffle=False,
+                                   kernel_initializer="zeros")
+    np.testing.assert_array_equal(result.curves["test"][:, 0], result.curves["test"][:, 1])
+
+
 @pytest.mark.parametrize("call, fragment", [
     (lambda: keras_tl.repeat(small, DATA, seeds=[1, 1], epochs=1), "distinct seeds"),
     (lambda: keras_tl.repeat(small, {1: DATA}, seeds=3, epochs=1), "seeds=3 with data given per key"),
