@@ -7,10 +7,12 @@ epochs, batch 16). Prints the seconds of each and the ratio. Run:
 
     PYTHONPATH=. python benchmarks/repeat.py [--copies 12] [--heads 40]
 
-Measured on 2 shared CPU cores (AMD EPYC, TensorFlow 2.21, load average about 2.5 from other
-work; numbers vary with the load):
-12 CNN copies: 12 separate fits 29.9 s, one repeat 6.1 s (4.9x faster);
-40 heads: 40 separate fits 33.4 s, one repeat_heads 1.6 s (21x faster).
+Measured on 2 shared CPU cores (AMD EPYC, TensorFlow 2.21), 2026-12-06, while other jobs ran
+(load average 6.8 at the start, 4.3 at the end; absolute seconds vary with the load, the ratios less):
+12 CNN copies: 12 separate fits 64.3 s, one repeat 29.9 s (2.1x faster);
+40 Dense heads: 40 separate fits 143.3 s, one repeat_heads 5.7 s (24.9x faster).
+The heads' arithmetic is tiny, so one fit of 40 costs about what one head alone costs; the CNN's
+convolutions are real work, which stacking does not remove.
 """
 
 from __future__ import annotations
