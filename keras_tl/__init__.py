@@ -121,7 +121,7 @@ __all__ = [
     "measure_similarity", "member_accuracies", "merge_lora", "mmd", "orl_faces", "orl_faces_path", "over_seeds",
     "overlay", "plot_filters", "plot_grad_cam", "plot_learning_curves", "plot_top_activating", "Preprocess",
     "pretrain_source_model", "rated_snippet_table", "rated_snippets", "read_state_dict", "Recommendation",
-    "RehearsalData", "relabel", "replace_head", "reuse", "sample_per_class", "save_lora_weights", "save_model",
+    "RehearsalData", "relabel", "replace_head", "repeat", "repeat_heads", "RepeatResult", "reuse", "sample_per_class", "save_lora_weights", "save_model",
     "ScoreWithOwnStatistics", "seed_offset", "snapshot", "Snapshot", "SeedRuns", "seeds_needed", "select_classes",
     "select_pretrained_model", "select_source_task", "SENTIMENT_CLASSES", "set_trainable", "shift_domain",
     "SHIFT_KINDS", "SimilarityReport", "SMS_CLASSES", "sms_spam", "SNIPPET_SOURCES", "SourceReport",

@@ -96,6 +96,7 @@ from keras_tl.transfer.low_rank import (
 from keras_tl.transfer.schedules import discriminative_lr, GradualUnfreezing, layer_groups
 from keras_tl.measure.benefits import compare_curves, curve_summary, format_table, plot_learning_curves
 from keras_tl.measure.distances import coral_distance, jensen_shannon, mmd
+from keras_tl.measure.repeats import repeat, repeat_heads, RepeatResult
 from keras_tl.measure.similarity import similarity as measure_similarity, SimilarityReport
 from keras_tl.measure.stats import (
     accuracy_per_model,

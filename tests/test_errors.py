@@ -411,6 +411,15 @@ CASES = [
     ("seeds_needed", "margin not above 0", lambda: keras_tl.seeds_needed(0.05, margin=0), ValueError, "margin=0 is not allowed"),
     ("stack_models", "build returns no model", lambda: keras_tl.stack_models(lambda seed: "dense", seeds=2), ValueError, "not a keras.Model"),
     ("stack_models", "repeated seeds", lambda: keras_tl.stack_models(lambda seed: dense(), seeds=[1, 1]), ValueError, "distinct seeds"),
+    ("repeat", "repeated seeds", lambda: keras_tl.repeat(lambda s: dense(4), ((F, Y[:1].repeat(40)),) * 3, seeds=[1, 1], epochs=1), ValueError, "distinct seeds"),
+    ("repeat", "seeds with data per key", lambda: keras_tl.repeat(lambda s: dense(4), {1: ((F, np.zeros(40)),) * 3}, seeds=2, epochs=1), ValueError, "the seed is each key's last part"),
+    ("repeat", "data not a (train, val, test) triple", lambda: keras_tl.repeat(lambda s: dense(4), ((F, np.zeros(40)),) * 2, epochs=1), ValueError, "(train, val, test) triple"),
+    ("repeat", "x and y of different lengths", lambda: keras_tl.repeat(lambda s: dense(4), ((F, Y),) * 3, epochs=1), ValueError, "x has 40 samples and y 8"),
+    ("repeat", "validation_freq above epochs", lambda: keras_tl.repeat(lambda s: dense(4), ((F, np.zeros(40)),) * 3, epochs=2, validation_freq=3), ValueError, "no epoch would be validated"),
+    ("repeat", "unknown optimizer", lambda: keras_tl.repeat(lambda s: dense(4), ((F, np.zeros(40)),) * 3, epochs=1, optimizer="adamm"), ValueError, "optimizer='adamm'"),
+    ("repeat", "build returns no model", lambda: keras_tl.repeat(lambda s: "dense", ((F, np.zeros(40)),) * 3, epochs=1), ValueError, "not a keras.Model"),
+    ("repeat_heads", "images, not features", lambda: keras_tl.repeat_heads(((X, Y),) * 3, epochs=1), ValueError, "flatten them first"),
+    ("repeat_heads", "a label not below n_classes", lambda: keras_tl.repeat_heads(((F, np.arange(40) % 3),) * 3, epochs=1, n_classes=2), ValueError, "not below n_classes=2"),
     # interpretation
     ("interpret", "label out of range", lambda: keras_tl.interpret(head(), X, Y + 1), ValueError, "y holds label 2 at index 1, outside the allowed range 0..1"),
     ("interpret", "x and y of different lengths", lambda: keras_tl.interpret(head(), X, Y[:3]), ValueError, "different lengths: 8 samples and 3 labels"),
@@ -517,7 +526,7 @@ DATA_INPUTS = {
 NOT_ENTRY_POINTS = {
     "BackboneWeightsUnavailable", "WeightSourceUnavailable", "UnsafePickleError", "DatasetUnavailableError", "EncoderUnavailableError", "WeightsFileError",
     "TransferTask", "ImageFolder", "LoraSummary", "SourceReport", "LRFinderResult", "Interpretation", "TopLosses", "Recommendation", "StrategyHistory", "SweepResult", "ForgettingReport", "SimilarityReport",
-    "Interval", "Comparison", "SeedRuns", "ElpvLabels", "Snapshot",
+    "Interval", "Comparison", "SeedRuns", "ElpvLabels", "Snapshot", "RepeatResult",
 }
 
 TEXT_NAMES = set(keras_tl._TEXT_NAMES)

@@ -4,6 +4,7 @@ asymptote), dataset similarity and transferability. Imports from core, data, mod
 Modules:
 
 * :mod:`keras_tl.measure.stats`
+* :mod:`keras_tl.measure.repeats`
 * :mod:`keras_tl.measure.benefits`
 * :mod:`keras_tl.measure.distances`
 * :mod:`keras_tl.measure.transferability`
