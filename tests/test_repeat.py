@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import keras_tl
-from keras_tl.repeats import _groups, _runs
+from keras_tl.measure.repeats import _groups, _runs
 
 RNG = np.random.default_rng(0)
 X = RNG.normal(size=(90, 6)).astype("float32")
