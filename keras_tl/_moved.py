@@ -21,6 +21,7 @@ from __future__ import annotations
 import importlib
 import importlib.abc
 import importlib.util
+import os
 import sys
 import types
 import warnings
@@ -61,6 +62,8 @@ MOVED: dict[str, tuple[str, ...]] = {
 }
 
 _PACKAGE = __name__.rpartition(".")[0]
+_HERE = os.path.dirname(os.path.abspath(__file__))  # the keras_tl folder: its frames are not the caller
+_IMPORTLIB = os.path.dirname(os.path.abspath(importlib.__file__))
 
 
 def _message(old: str) -> str:
@@ -88,6 +91,21 @@ class _MovedModule(types.ModuleType):
         return sorted({n for home in self._homes for n in getattr(home, "__all__", dir(home))})
 
 
+def _user_level() -> int:
+    """The ``stacklevel`` of the first frame outside keras_tl and importlib: the user's import line (or
+    attribute), so the warning is shown where Python shows deprecations by default (code run as ``__main__``,
+    a notebook cell). ``warnings.warn`` skips importlib's bootstrap frames itself, so they are not counted."""
+    frame, level = sys._getframe(1), 0
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if not name.startswith("<frozen importlib"):
+            level += 1
+            if not name.startswith((_HERE, _IMPORTLIB)):
+                break
+        frame = frame.f_back
+    return level
+
+
 class _MovedFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Finds ``keras_tl.<old>`` for the names in :data:`MOVED` (no file is left at the old path)."""
 
@@ -101,7 +119,7 @@ class _MovedFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return _MovedModule(spec.name.rpartition(".")[2])
 
     def exec_module(self, module) -> None:
-        warnings.warn(module.__doc__, DeprecationWarning, stacklevel=2)
+        warnings.warn(module.__doc__, DeprecationWarning, stacklevel=_user_level())
 
 
 def install() -> None:

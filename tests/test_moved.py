@@ -98,3 +98,20 @@ def test_old_path_names_what_is_missing():
         module = importlib.import_module("keras_tl.similarity")
     with pytest.raises(AttributeError, match="no attribute 'nonexistent'.*moved to keras_tl.measure.similarity"):
         module.nonexistent
+
+
+@pytest.mark.slow  # a fresh interpreter (TensorFlow's import): make test runs it, make check does not
+def test_a_script_sees_the_warning_at_its_own_line(tmp_path):
+    """Python shows a DeprecationWarning by default only when it is attributed to ``__main__``: the warning
+    must point at the script's import line, not at importlib or keras_tl."""
+    import os
+    import subprocess
+
+    script = tmp_path / "old_notebook.py"
+    script.write_text("import keras_tl\nfrom keras_tl.datasets import digits\nkeras_tl.strategies.fine_tune\n")
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env.pop("PYTHONWARNINGS", None)
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert f"{script}:2: DeprecationWarning: keras_tl.datasets moved to keras_tl.data.builtin" in result.stderr
+    assert f"{script}:3: DeprecationWarning: keras_tl.strategies moved to keras_tl.transfer.heads" in result.stderr
