@@ -69,6 +69,8 @@ nb_execution_raise_on_error = True
 nb_execution_show_tb = True
 nb_execution_timeout = 1800          # seconds per cell (the longest QUICK notebook took 452 s in all)
 nb_execution_in_temp = False         # run in notebooks/, as nbval does
+# KERAS_TL_SITE_NO_RUN="notebooks/1[2-9]*": notebooks shown without executing them (while working on one page)
+nb_execution_excludepatterns = os.environ.get("KERAS_TL_SITE_NO_RUN", "").split()
 nb_merge_streams = True
 nb_output_stderr = "remove"          # TensorFlow's and Keras's log lines on stderr; the figures and prints stay
 
@@ -85,6 +87,7 @@ napoleon_use_rtype = False
 html_theme = "sphinx_book_theme"
 html_title = "keras-tl: transfer learning, measured"
 html_static_path = []
+html_favicon = "_static/favicon.svg"   # without one, every browser asks for /favicon.ico (a 404)
 html_theme_options = {
     "show_toc_level": 2,
     "use_download_button": True,
@@ -92,6 +95,9 @@ html_theme_options = {
     "navigation_with_keys": False,
 }
 html_last_updated_fmt = None
+# Light by default: the figures are drawn on white; and with no mode set and none stored yet (a first
+# visit), the theme's script logs "Got invalid theme mode" as a console error.
+html_context = {"default_mode": "light"}
 
 
 def setup(app):
