@@ -122,11 +122,11 @@ clear-notebooks: setup
 # type in every signature (numpy, keras, tf), which needs other projects' inventories from the network.
 SPHINX := $(PY) -m sphinx -b html -c site -W --keep-going -q
 site: setup warm
-	$(SPHINX) . site/_build/html
+	$(SPHINX) -d site/_build/doctrees . site/_build/html
 	@echo "the course site: site/_build/html/index.html"
 
 site-quick: setup
-	$(SPHINX) -D nb_execution_mode=off . site/_build/quick
+	$(SPHINX) -D nb_execution_mode=off -d site/_build/doctrees-quick . site/_build/quick
 
 # The browser check of the built site (tests/test_site.py, marked slow): headless Chromium from Debian.
 setup-site: setup
