@@ -120,13 +120,13 @@ clear-notebooks: setup
 # (a broken link between pages, a page outside the tables of contents, a docstring docutils cannot read, a public
 # name autodoc cannot import), all listed before it fails. Not -n: that would also demand a target for every
 # type in every signature (numpy, keras, tf), which needs other projects' inventories from the network.
-SPHINX := $(PY) -m sphinx -b html -c site -W --keep-going -q
+SPHINX := $(PY) -m sphinx -b html -c site -W --keep-going
 site: setup warm
 	$(SPHINX) -d site/_build/doctrees . site/_build/html
 	@echo "the course site: site/_build/html/index.html"
 
 site-quick: setup
-	$(SPHINX) -D nb_execution_mode=off -d site/_build/doctrees-quick . site/_build/quick
+	$(SPHINX) -q -D nb_execution_mode=off -d site/_build/doctrees-quick . site/_build/quick
 
 # The browser check of the built site (tests/test_site.py, marked slow): headless Chromium from Debian.
 setup-site: setup

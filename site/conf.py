@@ -67,7 +67,8 @@ nb_execution_mode = "cache"
 nb_execution_cache_path = str(HERE / "_build" / ".jupyter_cache")
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
-nb_execution_timeout = 1800          # seconds per cell (the longest QUICK notebook took 452 s in all)
+nb_execution_timeout = 600           # seconds per cell (nbclient times cells, not notebooks): the longest QUICK
+                                     # notebook took 452 s in all with the cores shared (docs/verdicts.md)
 nb_execution_in_temp = False         # run in notebooks/, as nbval does
 # KERAS_TL_SITE_NO_RUN="notebooks/1[2-9]*": notebooks shown without executing them (while working on one page)
 nb_execution_excludepatterns = os.environ.get("KERAS_TL_SITE_NO_RUN", "").split()
