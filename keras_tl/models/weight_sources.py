@@ -205,17 +205,17 @@ def describe_weights() -> str:
 
     Example:
         >>> print(describe_weights().splitlines()[0])
-        weights               backbone     installed  package / trained on
+        weights               backbone           installed  package / trained on
     """
-    lines = [f"{'weights':<21} {'backbone':<12} {'installed':<10} package / trained on"]
+    lines = [f"{'weights':<21} {'backbone':<18} {'installed':<10} package / trained on"]
     for s in sorted(WEIGHT_SOURCES.values(), key=lambda s: s.name):
         try:
             source_file(s.name)
             installed = "yes"
         except WeightSourceUnavailable:
             installed = "no"
-        lines.append(f"{s.name:<21} {s.backbone:<12} {installed:<10} {s.requirement}")
-        lines.append(f"{'':<45} {s.trained_on}")
+        lines.append(f"{s.name:<21} {s.backbone:<18} {installed:<10} {s.requirement}")
+        lines.append(f"{'':<51} {s.trained_on}")
     return "\n".join(lines)
 
 
