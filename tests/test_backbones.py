@@ -103,5 +103,6 @@ def test_imagenet_offline_without_an_offline_source_says_which_have_one(tmp_path
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     monkeypatch.setattr(file_utils, "urlretrieve", lambda *a, **k: (_ for _ in ()).throw(urllib.error.URLError("offline")))
     with pytest.raises(BackboneWeightsUnavailable, match="ResNet50 has no offline source; backbones that do: "
-                       "MobileNetV2 weights='imagenet-torchvision', VGG16 weights='hed-bsds500'"):
+                       "MobileNetV2 weights='imagenet-torchvision', EfficientNetLite0 weights='imagenet-lite0', "
+                       "VGG16 weights='hed-bsds500'"):
         load_backbone("ResNet50", weights="imagenet", input_shape=(32, 32, 3))

@@ -54,6 +54,7 @@ EARLY_LAYERS = {
     "InceptionV3": "mixed2",
     "MobileNetV2": "block_5_add",
     "EfficientNetB0": "block3b_add",
+    "EfficientNetLite0": "block3b_add",
     "Xception": "add_2",
 }
 
