@@ -426,7 +426,8 @@ def offline_candidates(
     adapter repeats a grayscale channel to RGB and resizes (only when needed), :class:`keras_tl.Preprocess`
     scales 0..255 pixels the way the weights expect. Sources that ship an ImageNet classifier keep it
     (``include_top=True``), so :func:`score_backbones` computes LEEP; the others end in average pooling.
-    The backbone itself is the attribute ``keras_tl_backbone`` of each model. A model of your own (the
+    The backbone itself is the attribute ``keras_tl_backbone`` of each model (``keras_tl_candidate`` is
+    ``(backbone name, weights)``). A model of your own (the
     develop-model source CNN of :func:`keras_tl.pretrain_source_model`, say) joins them as another entry of
     the dictionary, if it takes the same images.
 
@@ -494,5 +495,5 @@ def _candidate_model(backbone: str, weights: str | None, shape: tuple, hw: tuple
         layers.append(image_adapter(hw))
     layers += [Preprocess(backbone, weights=weights), base]
     model = keras.Sequential(layers, name=f"{backbone}_{weights or 'random'}".replace("-", "_"))
-    model.keras_tl_backbone = base
+    model.keras_tl_backbone, model.keras_tl_candidate = base, (backbone, weights)
     return model
