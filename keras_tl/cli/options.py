@@ -15,7 +15,7 @@ SHIFT_HELP = {
 #: The default offline weights of each ImageNet backbone of ``--data`` (keras_tl.available_weights()).
 DEFAULT_WEIGHTS = {"MobileNetV2": "imagenet-torchvision", "VGG16": "hed-bsds500"}
 
-WEIGHT_NAMES = ("hed-bsds500", "imagenet-torchvision")
+WEIGHT_NAMES = ("hed-bsds500", "imagenet-lite0", "imagenet-torchvision")
 
 _FREEZE_HELP = (
     "freeze_to in the recommendation is what keras_tl.freeze_to freezes, counted from the input: 1.0 the "

