@@ -74,7 +74,7 @@ class RankCorrelation:
 
     def __str__(self) -> str:
         return (f"Spearman rho {self.spearman:+.2f}, Kendall tau {self.kendall:+.2f} over {self.n} candidates "
-                f"(p = {self.spearman_p:.2f}, {self.kendall_p:.2f}; coarse with so few)")
+                f"(p = {self.spearman_p:.2f}, {self.kendall_p:.2f}" + ("; coarse with so few)" if self.n <= 6 else ")"))
 
 
 def rank_correlation(scores, results) -> RankCorrelation:
