@@ -2,7 +2,7 @@
 
 For each target, every candidate of ``keras_tl.offline_candidates`` (ImageNet MobileNetV2, ImageNet
 EfficientNet-Lite0, HED's VGG16, MobileNetV2 with random weights; on Fashion-MNIST also the develop-model
-source CNN pretrained on classes 0-4) gets one forward pass, LogME, LEEP where it has a classifier, and
+source CNN pretrained on classes 0-4, cut below its classifier and at its flatten layer) gets one forward pass, LogME, LEEP where it has a classifier, and
 a logistic-regression probe over 5 stratified splits (``keras_tl.score_backbones``). Prints each ranking
 table with the timings, and the rank correlation of LogME and LEEP with the probe (per target, and over
 all targets' candidates pooled by rank within each target).
@@ -43,8 +43,9 @@ def fashion(seed: int):
     (x, y), _ = keras_tl.fashion_mnist()
     x, y = keras_tl.sample_per_class(*keras_tl.select_classes(x, y, range(5, 10)), 200, seed=seed)
     candidates = keras_tl.offline_candidates(x.shape[1:], size=64)
-    candidates["source CNN (Fashion 0-4)"] = keras_tl.pretrain_source_model(keras_tl.transfer_task(seed=seed), seed=seed,
-                                                                             verbose=0)
+    source = keras_tl.pretrain_source_model(keras_tl.transfer_task(seed=seed), seed=seed, verbose=0)
+    candidates["source CNN, fc + classifier"] = source  # features: the 128-unit layer below the softmax; LEEP
+    candidates["source CNN, flatten"] = keras_tl.feature_extractor(source, "flatten")  # 3,136 wide, as notebook 04
     return x, y, candidates
 
 

@@ -203,3 +203,11 @@ def test_advise_backbones_errors(kwargs, message):
     args = dict(target=x, target_labels=y, similarity="high", backbones={"signal": _region(True, "signal")}) | kwargs
     with pytest.raises(ValueError, match=message):
         keras_tl.advise(**args)
+
+
+def test_random_candidates_are_seeded():
+    x = np.random.default_rng(0).integers(0, 256, (2, 32, 32, 3))
+    a, b, c = (keras_tl.offline_candidates((32, 32, 3), names=["MobileNetV2:random"], seed=s)["MobileNetV2:random"]
+               for s in (0, 0, 1))
+    assert np.allclose(a.predict(x, verbose=0), b.predict(x, verbose=0))
+    assert not np.allclose(a.predict(x, verbose=0), c.predict(x, verbose=0))

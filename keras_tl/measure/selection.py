@@ -419,6 +419,7 @@ def offline_candidates(
     names: Sequence[str] | None = None,
     *,
     size: int | None = None,
+    seed: int = 0,
 ) -> dict[str, keras.Model]:
     """The backbones with real weights that install offline, as frozen models that take your raw images.
 
@@ -438,6 +439,8 @@ def offline_candidates(
             :data:`OFFLINE_CANDIDATES`, where a source whose package is not installed is skipped with a
             warning that gives the ``pip`` command (a name you ask for raises instead).
         size: the backbones' input size in pixels (default: your images' size, at least 32).
+        seed: random weights are drawn after ``keras.utils.set_random_seed(100 * seed_offset() + seed)``
+            (:func:`keras_tl.seed_offset`), so the baseline is the same draw on every call.
 
     Example:
         >>> models = offline_candidates((28, 28), names=["MobileNetV2:random"], size=32)
@@ -461,6 +464,8 @@ def offline_candidates(
         if backbone is None:
             continue
         try:
+            if weights is None:
+                keras.utils.set_random_seed(100 * seed_offset() + int(seed))
             models[name] = _candidate_model(backbone, weights, shape, hw)
         except WeightSourceUnavailable as exc:
             if asked:
