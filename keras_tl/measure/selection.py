@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import keras
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from keras_tl.core.validation import check_xy
 from keras_tl.data.adapters import image_adapter
@@ -300,10 +301,12 @@ def score_backbones(
         features, probabilities = _forward(model, x, batch_size, name)
         forward = time.perf_counter() - start
         start = time.perf_counter()
+        with threadpool_limits(1, user_api="blas"):  # as fit_logistic_regression: 2 BLAS threads fight TensorFlow's
+            score = logme(features, y, max_samples=None)
         accuracies = np.array([fit_logistic_regression(features[tr], y[tr], seed=s).score(features[te], y[te])
                                for (tr, te), s in zip(splits, seed_list)])
         row = CandidateScore(
-            name=name, logme=logme(features, y, max_samples=None),
+            name=name, logme=score,
             leep=leep(probabilities, y) if probabilities is not None else float("nan"),
             probe=interval(accuracies), probe_accuracies=accuracies, features=int(features.shape[1]),
             source_classes=None if probabilities is None else int(probabilities.shape[1]),
