@@ -112,11 +112,10 @@ from keras_tl.measure.stats import (
     stack_models,
 )
 from keras_tl.measure.transferability import leep, logme
+from keras_tl.measure.candidates import offline_candidates, OFFLINE_CANDIDATES
 from keras_tl.measure.selection import (
     BackboneRanking,
     CandidateScore,
-    offline_candidates,
-    OFFLINE_CANDIDATES,
     rank_correlation,
     RankCorrelation,
     score_backbones,

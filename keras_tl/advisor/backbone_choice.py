@@ -14,7 +14,8 @@ import keras
 import numpy as np
 
 from keras_tl.advisor.inputs import PHOTO_SOURCE_WEIGHTS
-from keras_tl.measure.selection import BackboneRanking, CandidateScore, offline_candidates, score_backbones
+from keras_tl.measure.candidates import offline_candidates
+from keras_tl.measure.selection import BackboneRanking, CandidateScore, score_backbones
 from keras_tl.models.backbones import load_backbone
 
 __all__: list[str] = []

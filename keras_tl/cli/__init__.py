@@ -23,6 +23,7 @@ import sys
 
 from keras_tl._version import __version__
 from keras_tl.cli.options import (
+    _BACKBONES_HELP,
     _FREEZE_HELP,
     _SHIFT_TEXT,
     _SIMILARITY_HELP,
@@ -90,12 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     adv.add_argument("--seed", type=int, default=0)
     adv.add_argument("--data", default=None, metavar="FOLDER",
                      help="your images: FOLDER/CLASS_NAME/*.png|jpg (two or more classes); replaces --target")
-    adv.add_argument("--backbones", default=None, metavar="CANDIDATES",
-                     help="with --data: let the advisor pick the backbone. 'offline' (every backbone with offline "
-                          "weights, and MobileNetV2 with random weights as the baseline) or a comma list such as "
-                          "MobileNetV2:imagenet-torchvision,VGG16:hed-bsds500 (WEIGHTS 'random' for random weights); "
-                          "each is scored on your images at --size pixels (LogME, LEEP, and a linear probe over 5 "
-                          "splits, the one it picks by), the table printed, and the advice given for the pick")
+    adv.add_argument("--backbones", default=None, metavar="CANDIDATES", help=_BACKBONES_HELP)
     adv.add_argument("--train", action="store_true",
                      help="with --data: hold out 20%% of every class as a test split (the advice and training never "
                           "see it), train the recommended strategy and a control (scratch, or feature_extraction when "

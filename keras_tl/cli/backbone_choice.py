@@ -12,7 +12,7 @@ from pathlib import Path
 
 from keras_tl.advisor.scenarios import advise
 from keras_tl.data.folders import image_folder
-from keras_tl.measure.selection import offline_candidates
+from keras_tl.measure.candidates import offline_candidates
 
 __all__: list[str] = []
 

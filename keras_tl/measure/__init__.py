@@ -10,6 +10,7 @@ Modules:
 * :mod:`keras_tl.measure.transferability`
 * :mod:`keras_tl.measure.similarity`
 * :mod:`keras_tl.measure.selection`
+* :mod:`keras_tl.measure.candidates`
 
 Every public name is also ``keras_tl.<name>``.
 """
