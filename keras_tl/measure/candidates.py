@@ -25,8 +25,7 @@ from keras_tl.models.weight_sources import WEIGHT_SOURCES, WeightSourceUnavailab
 __all__ = ["OFFLINE_CANDIDATES", "offline_candidates"]
 
 #: The default candidates of :func:`offline_candidates`, as ``"Backbone:weights"`` (``random``: random
-#: weights, the baseline). A source whose weights are not in this keras_tl (``imagenet-lite0`` before
-#: EfficientNet-Lite0 is registered) is left out.
+#: weights, the baseline). A source that this keras_tl does not register is left out.
 OFFLINE_CANDIDATES = (
     "MobileNetV2:imagenet-torchvision",
     "EfficientNetLite0:imagenet-lite0",
@@ -47,11 +46,13 @@ def offline_candidates(
     Each candidate is ``keras.Sequential([Input(input_shape), image_adapter, Preprocess, backbone])``: the
     adapter repeats a grayscale channel to RGB and resizes (only when needed), :class:`keras_tl.Preprocess`
     scales 0..255 pixels the way the weights expect. Sources that ship an ImageNet classifier keep it
-    (``include_top=True``), so :func:`score_backbones` computes LEEP; the others end in average pooling.
+    (``include_top=True``), so :func:`keras_tl.score_backbones` computes LEEP; the others end in average pooling.
     The backbone itself is the attribute ``keras_tl_backbone`` of each model (``keras_tl_candidate`` is
-    ``(backbone name, weights)``). A model of your own (the
-    develop-model source CNN of :func:`keras_tl.pretrain_source_model`, say) joins them as another entry of
-    the dictionary, if it takes the same images.
+    ``(backbone name, weights)``). A model of your own (the develop-model source CNN of
+    :func:`keras_tl.pretrain_source_model`, say) joins them as another entry of the dictionary, if it takes
+    the same images: as it is (scored below its softmax layer, with LEEP) or cut where you want with
+    :func:`keras_tl.feature_extractor` (at ``"flatten"`` the source CNN scored best on Fashion-MNIST 5-9,
+    below its classifier worst: docs/advisor.md, "Choosing the backbone").
 
     Args:
         input_shape: the shape of your images: ``(h, w)`` or ``(h, w, 1)`` (grayscale) or ``(h, w, 3)``.
