@@ -212,3 +212,13 @@ def test_random_candidates_are_seeded():
     # random MobileNetV2's pooled features are tiny (about 1e-12): compare relatively
     assert np.allclose(a.predict(x, verbose=0), b.predict(x, verbose=0), rtol=1e-4, atol=0)
     assert not np.allclose(a.predict(x, verbose=0), c.predict(x, verbose=0), rtol=1e-2, atol=0)
+
+
+def test_advise_reads_backbones_as_names_a_comma_list_or_offline():
+    from keras_tl.advisor.backbone_choice import _candidates
+
+    x = np.zeros((4, 32, 32, 3), "uint8")
+    assert list(_candidates(["MobileNetV2:random"], x)) == ["MobileNetV2:random"]
+    assert list(_candidates("MobileNetV2:random, MobileNetV2:random", x)) == ["MobileNetV2:random"]
+    models = {"mine": _region(True, "mine")}
+    assert _candidates(models, x) == models
