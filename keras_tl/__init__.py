@@ -129,5 +129,7 @@ __all__ = [
     "sweep", "SweepResult", "text_csv", "top_activating", "top_model", "TopLosses", "train_head_on_features",
     "train_strategy", "trainable_summary", "transfer_task", "TransferTask", "tune", "two_head_model", "unfreeze",
     "UnsafePickleError", "Vote", "WeightsFileError", "WeightSourceUnavailable",
+    "BackboneRanking", "CandidateScore", "offline_candidates", "OFFLINE_CANDIDATES", "rank_correlation",
+    "RankCorrelation", "score_backbones",
     *_TEXT_NAMES,
 ]

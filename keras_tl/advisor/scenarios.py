@@ -29,12 +29,14 @@ from dataclasses import dataclass, field
 import keras
 import numpy as np
 
+from keras_tl.advisor.backbone_choice import _backbone_text, _rank_backbones
 from keras_tl.advisor.inputs import (
     LORA_PARAMS_PER_SAMPLE,
     _dataset_inputs,
     _photo_source_inputs,
 )
 from keras_tl.advisor.recipes import STRATEGIES, _early_layer, train_strategy
+from keras_tl.measure.selection import BackboneRanking
 from keras_tl.measure.similarity import SimilarityReport
 from keras_tl.measure.similarity import similarity as measure_similarity
 from keras_tl.transfer.freezing import _countable_layers, _resolve_k
@@ -115,6 +117,8 @@ class Recommendation:
         samples_per_class, similarity_score: the inputs as numbers (the score is ``None`` for a given level).
         report: the :class:`~keras_tl.SimilarityReport` when similarity was measured.
         alternative: the course text's strategy when the policy chose another one.
+        ranking: with ``advise(..., backbones=...)``, the :class:`~keras_tl.BackboneRanking` of the candidates
+            (``str(ranking)`` is its table); ``backbone_choice`` is the name of the one picked.
     """
 
     scenario: int
@@ -132,6 +136,8 @@ class Recommendation:
     alternative: str | None = None
     total_layers: int | None = None
     last_frozen: str | None = None
+    ranking: BackboneRanking | None = None
+    backbone_choice: str | None = None
 
     def freeze_text(self) -> str:
         """``freeze_to`` in words: the value, and with a model the last frozen layer and the count.
@@ -157,6 +163,7 @@ class Recommendation:
     def __str__(self) -> str:
         lines = [
             f"Scenario {self.scenario} ({self.size} target data, {self.level} similarity): {self.strategy}",
+            *([f"  backbone:      {self.backbone_choice}"] if self.backbone_choice else []),
             f"  what:          {STRATEGIES[self.strategy]}",
             f"  freeze_to:     {self.freeze_text()}",
             f"  learning rate: {self.learning_rate:g}",
@@ -171,6 +178,7 @@ class Recommendation:
         text = (
             f"**Scenario {self.scenario}** ({self.size} target data, {self.level} similarity): "
             f"**`{self.strategy}`**, {STRATEGIES[self.strategy]}.\n\n"
+            + (f"- backbone: `{self.backbone_choice}`\n" if self.backbone_choice else "") +
             f"- `freeze_to`: {self.freeze_text()}; learning rate `{self.learning_rate:g}`\n"
             f"- why: {self.rationale}\n"
         )
@@ -228,6 +236,7 @@ def advise(
     policy: str = "course",
     seed: int = 0,
     scratch_params_per_sample: float | None = SCRATCH_PARAMS_PER_SAMPLE,
+    backbones=None,
 ) -> Recommendation:
     """Recommend a transfer strategy from the target's size and its similarity to the source.
 
@@ -284,6 +293,7 @@ def advise(
     source, target, target_labels, n_samples, n_classes = _dataset_inputs(source, target, target_labels, n_samples, n_classes)
     _check_advise_options(n_samples, n_classes, small_threshold, similarity_threshold, negative_threshold,
                           learning_rate, policy, scratch_params_per_sample)
+    ranking, backbone = _rank_backbones(backbones, backbone, target, target_labels, seed)
     similarity, report, photos_note = _measure_if_needed(similarity, backbone, source, target, target_labels, seed)
     level, score = _similarity_level(similarity, similarity_threshold)
     size = "small" if n_samples < small_threshold else "large"
@@ -323,11 +333,15 @@ def advise(
         )
     lr = learning_rate if strategy in ("feature_extraction", "linear_early", "scratch") else learning_rate * 0.1
     warnings = _advice_warnings(score, negative_threshold, report, strategy, backbone, n_samples, n_classes)
+    if ranking is not None:
+        choice, more = _backbone_text(ranking)
+        reason, warnings = choice.strip() + " " + reason, more + warnings
     return Recommendation(
         scenario=scenario, strategy=strategy, freeze_to=freeze, frozen_layers=frozen_layers, learning_rate=lr,
         rationale=reason, warnings=warnings, size=size, level=level, samples_per_class=float(n_samples),
         similarity_score=score, report=report, alternative=alternative, total_layers=total_layers,
-        last_frozen=last_frozen,
+        last_frozen=last_frozen, ranking=ranking,
+        backbone_choice=None if ranking is None else max(ranking.rows, key=lambda r: r.probe.mean).name,
     )
 
 

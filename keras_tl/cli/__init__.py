@@ -23,6 +23,7 @@ import sys
 
 from keras_tl._version import __version__
 from keras_tl.cli.options import (
+    _BACKBONES_HELP,
     _FREEZE_HELP,
     _SHIFT_TEXT,
     _SIMILARITY_HELP,
@@ -90,6 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     adv.add_argument("--seed", type=int, default=0)
     adv.add_argument("--data", default=None, metavar="FOLDER",
                      help="your images: FOLDER/CLASS_NAME/*.png|jpg (two or more classes); replaces --target")
+    adv.add_argument("--backbones", default=None, metavar="CANDIDATES", help=_BACKBONES_HELP)
     adv.add_argument("--train", action="store_true",
                      help="with --data: hold out 20%% of every class as a test split (the advice and training never "
                           "see it), train the recommended strategy and a control (scratch, or feature_extraction when "
@@ -114,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "advise":
         try:
+            if args.backbones is not None:
+                return commands.advise_backbones(args)
             if args.data is not None:
                 return commands.advise_on_folder(args)
             if args.train:

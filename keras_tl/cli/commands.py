@@ -15,6 +15,7 @@ import numpy as np
 
 from keras_tl.advisor.recipes import MIN_HEAD_STEPS, train_strategy
 from keras_tl.advisor.scenarios import advise
+from keras_tl.cli.backbone_choice import advise_backbones  # noqa: F401  (main() calls commands.advise_backbones)
 from keras_tl.cli.options import DEFAULT_WEIGHTS
 from keras_tl.data.builtin import load_dataset
 from keras_tl.data.folders import image_folder

@@ -17,6 +17,14 @@ DEFAULT_WEIGHTS = {"MobileNetV2": "imagenet-torchvision", "VGG16": "hed-bsds500"
 
 WEIGHT_NAMES = ("hed-bsds500", "imagenet-lite0", "imagenet-torchvision")
 
+_BACKBONES_HELP = (
+    "with --data: let the advisor pick the backbone. 'offline' (every backbone with offline weights, and "
+    "MobileNetV2 with random weights as the baseline) or a comma list such as "
+    "MobileNetV2:imagenet-torchvision,VGG16:hed-bsds500 (WEIGHTS 'random' for random weights); each is scored on "
+    "your images at --size pixels (LogME, LEEP, and a linear probe over 5 splits, the one it picks by), the table "
+    "printed, and the advice given for the pick"
+)
+
 _FREEZE_HELP = (
     "freeze_to in the recommendation is what keras_tl.freeze_to freezes, counted from the input: 1.0 the "
     "whole base (feature extraction), 0 nothing (every layer trains), a layer name every layer up to and "

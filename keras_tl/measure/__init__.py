@@ -9,6 +9,8 @@ Modules:
 * :mod:`keras_tl.measure.distances`
 * :mod:`keras_tl.measure.transferability`
 * :mod:`keras_tl.measure.similarity`
+* :mod:`keras_tl.measure.selection`
+* :mod:`keras_tl.measure.candidates`
 
 Every public name is also ``keras_tl.<name>``.
 """
