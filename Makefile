@@ -14,7 +14,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 # The image side of the API (datasets, backbones, strategies, advisor, pipelines) under the JAX backend.
 # Tests marked tf_only (tf.distribute) or backend_free (no backend-specific code, or only what other tests
 # already run under JAX) are deselected; MobileNetV2 stands for all backbones (slow to build).
-JAX_UNIT := tests/test_strategies.py tests/test_datasets.py tests/test_backbones.py tests/test_advisor.py tests/test_performance.py tests/test_weight_sources.py tests/test_datasets_everywhere.py tests/test_gradcam.py tests/test_layer_views.py tests/test_lr_finder.py tests/test_interpretation.py tests/test_low_rank.py
+JAX_UNIT := tests/test_strategies.py tests/test_datasets.py tests/test_backbones.py tests/test_advisor.py tests/test_performance.py tests/test_weight_sources.py tests/test_datasets_everywhere.py tests/test_gradcam.py tests/test_layer_views.py tests/test_lr_finder.py tests/test_interpretation.py tests/test_low_rank.py tests/test_efficientnet_lite.py tests/test_selection.py
 JAX_DESELECT := not every_backbone_builds or MobileNetV2
 
 setup: $(STAMP) data
